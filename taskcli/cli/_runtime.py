@@ -1,0 +1,158 @@
+"""The one bridge from a Typer command into async code, and the one place
+where errors become an ``Error:`` line and an exit code.
+
+A command calls ``run(ctx, service, write=..., **kwargs)``: one event loop
+creates the engine, opens a session and a transaction, checks the schema
+revision, runs the service, commits, and disposes the engine before the loop
+closes. The service returns plain, fully loaded data for the renderer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import traceback
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from taskcli.config import ENV_DEBUG, Settings, resolve_settings
+from taskcli.errors import EXIT_INTERNAL, Interrupted, TaskcliError
+from taskcli.textsafe import terminal_safe
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+T = TypeVar("T")
+EXIT_BROKEN_PIPE = 141
+
+
+@dataclass
+class Invocation:
+    """What the root callback learned; settings are resolved only when needed."""
+
+    db_option: str | None = None
+    _settings: Settings | None = None
+
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = resolve_settings(self.db_option)
+        return self._settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    invocation = ctx.find_object(Invocation)
+    return (invocation or Invocation()).settings()
+
+
+def run(
+    ctx: typer.Context,
+    service: Callable[..., Awaitable[T]],
+    /,
+    *,
+    write: bool,
+    **kwargs: Any,
+) -> T:
+    """Run ``service(session, **kwargs)`` in one transaction and return its result."""
+    with error_boundary():
+        settings = settings_of(ctx)
+        _prepare_database(settings)
+        from taskcli.db.schema import FreshDatabase
+
+        try:
+            return asyncio.run(_execute(settings, service, write, kwargs))
+        except FreshDatabase:
+            # Another process created the file and is still migrating it.
+            _bootstrap(settings)
+            return asyncio.run(_execute(settings, service, write, kwargs))
+
+
+async def _execute(
+    settings: Settings,
+    service: Callable[..., Awaitable[T]],
+    write: bool,
+    kwargs: dict[str, Any],
+) -> T:
+    from taskcli.db.engine import make_engine, session_scope
+    from taskcli.db.errors import translate_driver_errors
+    from taskcli.db.schema import check_schema
+
+    with translate_driver_errors(settings.database, lock_timeout=settings.lock_timeout):
+        engine = make_engine(settings.database, lock_timeout=settings.lock_timeout)
+        try:
+            session: AsyncSession
+            async with session_scope(engine, write=write) as session:
+                await check_schema(session, settings.database)
+                return await service(session, **kwargs)
+        finally:
+            await engine.dispose()
+
+
+def _prepare_database(settings: Settings) -> None:
+    """First use of a SQLite file creates it at head; warn if others can read it."""
+    database = settings.database
+    if database.backend != "sqlite" or database.path is None:
+        return
+    from taskcli.db import files
+
+    if files.needs_creation(database.path):
+        _bootstrap(settings)
+    elif (warning := files.loose_permissions_warning(database.path)) is not None:
+        print_message(warning)
+
+
+def _bootstrap(settings: Settings) -> None:
+    from taskcli.db.migrate import bootstrap_sqlite
+
+    bootstrap_sqlite(settings)
+
+
+def print_message(message: str) -> None:
+    """A line for the user on stderr (never mixed into data on stdout)."""
+    sys.stderr.write(terminal_safe(message) + "\n")
+    sys.stderr.flush()
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """Turn every failure into one ``Error:`` line on stderr and the SPEC's exit code."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort):
+        raise
+    except TaskcliError as error:
+        _debug_traceback()
+        _fail(str(error), error.exit_code)
+    except KeyboardInterrupt:
+        _fail(str(Interrupted()), Interrupted.exit_code)
+    except BrokenPipeError:
+        silence_stdout()
+        raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except Exception:
+        _debug_traceback()
+        _fail("internal error (a bug in taskcli); rerun with TASKCLI_DEBUG=1 for details", EXIT_INTERNAL)
+
+
+def _fail(message: str, exit_code: int) -> None:
+    print_message(f"Error: {message}")
+    raise typer.Exit(exit_code) from None
+
+
+def _debug_traceback() -> None:
+    # The standard traceback shows no local variables, so no secrets.
+    if os.environ.get(ENV_DEBUG, "") not in ("", "0"):
+        traceback.print_exc(file=sys.stderr)
+
+
+def silence_stdout() -> None:
+    """After a closed pipe, send further output (and the final flush) nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass

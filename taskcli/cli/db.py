@@ -1,0 +1,70 @@
+"""``taskcli db``: schema migrations, driven through Alembic's Python API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from taskcli.cli._runtime import error_boundary, print_message, settings_of
+
+db_app = typer.Typer(
+    name="db",
+    help="Manage the database schema (Alembic migrations).",
+    no_args_is_help=True,
+)
+
+
+@db_app.command("upgrade")
+def upgrade_command(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the schema (SQLite files are first copied to tasks.db.bak-<revision>)."""
+    with error_boundary():
+        from taskcli.db.migrate import upgrade
+
+        settings = settings_of(ctx)
+        result = upgrade(settings, revision)
+        _report(settings.database.masked(), result.before, result.after, result.backup)
+
+
+@db_app.command("downgrade")
+def downgrade_command(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision ('base' removes the schema).")],
+) -> None:
+    """Downgrade the schema to REVISION (SQLite files are backed up first)."""
+    with error_boundary():
+        from taskcli.db.migrate import downgrade
+
+        settings = settings_of(ctx)
+        result = downgrade(settings, revision)
+        _report(settings.database.masked(), result.before, result.after, result.backup)
+
+
+@db_app.command("current")
+def current_command(ctx: typer.Context) -> None:
+    """Print the database's revision, with ' (head)' when it is the newest."""
+    with error_boundary():
+        from taskcli.db.migrate import current
+
+        current(settings_of(ctx))
+
+
+@db_app.command("history")
+def history_command(ctx: typer.Context) -> None:
+    """List the schema revisions this taskcli knows, newest first."""
+    with error_boundary():
+        from taskcli.db.migrate import history
+
+        history(settings_of(ctx))
+
+
+def _report(database: str, before: str | None, after: str | None, backup: object) -> None:
+    if backup is not None:
+        print_message(f"Backed up {database} to {backup}")
+    if before == after and before is not None:
+        print_message(f"{database} is already at revision {after}")
+    else:
+        print_message(f"{database}: revision {before or 'base'} -> {after or 'base'}")

@@ -1,0 +1,169 @@
+"""Settings for one invocation: which database, how long to wait for locks.
+
+Resolution order for the database: ``--db`` > ``TASKCLI_DATABASE_URL`` > the
+default SQLite file in the user's data directory. Parsing is stdlib-only so
+that ``--help`` and completion stay fast; the URL keeps its password out of
+``str()`` and ``repr()`` so it cannot leak through a message by accident.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from taskcli.errors import InvalidDatabaseUrl, UsageError
+
+Backend = Literal["sqlite", "postgresql"]
+
+ENV_DATABASE_URL = "TASKCLI_DATABASE_URL"
+ENV_LOCK_TIMEOUT = "TASKCLI_LOCK_TIMEOUT"
+ENV_DEBUG = "TASKCLI_DEBUG"
+DEFAULT_LOCK_TIMEOUT = 5.0
+
+_SCHEMES: dict[str, Backend] = {
+    "sqlite": "sqlite",
+    "sqlite+aiosqlite": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "postgresql+asyncpg": "postgresql",
+}
+_SAFE_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,40}")
+_INVALID_URL = (
+    "invalid database URL (expected sqlite:///PATH or postgresql://USER@HOST/DB; "
+    "percent-encode special characters in the password)"
+)
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A parsed database URL; ``str()`` gives the masked form."""
+
+    backend: Backend
+    path: Path | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    query: tuple[tuple[str, str], ...] = ()
+    is_default: bool = False
+
+    def masked(self) -> str:
+        """The URL as users may see it: never with the password."""
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.path}"
+        userinfo = ""
+        if self.username is not None:
+            userinfo = quote(self.username, safe="")
+            if self.password is not None:
+                userinfo += ":***"
+            userinfo += "@"
+        host = self.host or ""
+        if ":" in host:
+            host = f"[{host}]"
+        port = f":{self.port}" if self.port is not None else ""
+        database = f"/{quote(self.database)}" if self.database else ""
+        return f"postgresql://{userinfo}{host}{port}{database}"
+
+    def __str__(self) -> str:
+        return self.masked()
+
+    def __repr__(self) -> str:
+        return f"DatabaseUrl({self.masked()!r})"
+
+
+def parse_database_url(raw: str) -> DatabaseUrl:
+    """Parse the URL forms users paste; raise ``InvalidDatabaseUrl`` (exit 2).
+
+    The input is never echoed: it may hold a password.
+    """
+    raw = raw.strip()
+    scheme, sep, rest = raw.partition("://")
+    if not sep or not scheme:
+        raise InvalidDatabaseUrl(_INVALID_URL)
+    backend = _SCHEMES.get(scheme.lower())
+    if backend is None:
+        shown = f" '{scheme}'" if _SAFE_SCHEME.fullmatch(scheme) else ""
+        raise InvalidDatabaseUrl(
+            f"unsupported database URL scheme{shown} (use sqlite:/// or postgresql://)"
+        )
+    if backend == "sqlite":
+        return _parse_sqlite(rest)
+    return _parse_postgresql(rest)
+
+
+def _parse_sqlite(rest: str) -> DatabaseUrl:
+    # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy reads them.
+    path_text = unquote(rest[1:].partition("?")[0]) if rest.startswith("/") else ""
+    if not path_text or path_text == ":memory:":
+        raise InvalidDatabaseUrl(
+            "a SQLite URL must name a file: sqlite:///relative/path or sqlite:////absolute/path"
+        )
+    return DatabaseUrl(backend="sqlite", path=Path(path_text).expanduser().absolute())
+
+
+def _parse_postgresql(rest: str) -> DatabaseUrl:
+    try:
+        parts = urlsplit(f"postgresql://{rest}")
+        port = parts.port
+    except ValueError:
+        raise InvalidDatabaseUrl(_INVALID_URL) from None
+    if parts.fragment:
+        raise InvalidDatabaseUrl(_INVALID_URL)
+    database = unquote(parts.path.lstrip("/")) or None
+    return DatabaseUrl(
+        backend="postgresql",
+        username=unquote(parts.username) if parts.username is not None else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        host=parts.hostname,
+        port=port,
+        database=database,
+        query=tuple(parse_qsl(parts.query)),
+    )
+
+
+def default_database_path() -> Path:
+    """``$XDG_DATA_HOME/taskcli/tasks.db`` on Linux (platformdirs elsewhere)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("taskcli", appauthor=False) / "tasks.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one invocation needs to know before touching the database."""
+
+    database: DatabaseUrl
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    debug: bool = False
+
+
+def resolve_settings(db_option: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
+    """Apply the precedence ``--db`` > environment > default file."""
+    raw = db_option or environ.get(ENV_DATABASE_URL) or ""
+    if raw.strip():
+        database = parse_database_url(raw)
+    else:
+        database = DatabaseUrl(backend="sqlite", path=default_database_path(), is_default=True)
+    return Settings(
+        database=database,
+        lock_timeout=_lock_timeout(environ.get(ENV_LOCK_TIMEOUT)),
+        debug=environ.get(ENV_DEBUG, "") not in ("", "0"),
+    )
+
+
+def _lock_timeout(raw: str | None) -> float:
+    if raw is None or not raw.strip():
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 3600:
+        raise UsageError(f"{ENV_LOCK_TIMEOUT} must be a number of seconds between 0 and 3600")
+    return value

@@ -1,0 +1,1 @@
+"""Database plumbing: engines, sessions, schema checks, migrations, error translation."""

@@ -1,0 +1,155 @@
+"""Alembic, driven programmatically and synchronously.
+
+These functions run outside any event loop: ``migrations/env.py`` starts its
+own. The URL never goes into Alembic's ``Config`` options (configparser would
+echo it, password included, on a ``%``); it travels in ``Config.attributes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from taskcli.config import Settings
+from taskcli.db import files
+from taskcli.db.errors import translate_driver_errors
+from taskcli.db.schema import SCHEMA_HEAD
+from taskcli.errors import MigrationError, SchemaMismatch, TaskcliError, UsageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+SETTINGS_ATTRIBUTE = "taskcli_settings"
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    before: str | None
+    after: str | None
+    backup: Path | None
+
+
+def migrations_directory() -> Path:
+    """Where the revision scripts are: inside the installed package, or the repo."""
+    import taskcli.migrations
+
+    return Path(taskcli.migrations.__file__).parent
+
+
+def alembic_config(settings: Settings) -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_directory()).replace("%", "%%"))
+    config.attributes[SETTINGS_ATTRIBUTE] = settings
+    return config
+
+
+def upgrade(settings: Settings, revision: str = "head") -> MigrationResult:
+    """Bring the database to ``revision``; SQLite files are backed up first."""
+    from alembic import command
+
+    return _migrate(settings, revision, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(settings: Settings, revision: str) -> MigrationResult:
+    """Take the database back to ``revision``; SQLite files are backed up first."""
+    from alembic import command
+
+    return _migrate(settings, revision, lambda config: command.downgrade(config, revision))
+
+
+def current(settings: Settings) -> None:
+    """Print the stored revision as Alembic does (``0001 (head)``; nothing at base)."""
+    from alembic import command
+
+    database = settings.database
+    if database.backend == "sqlite" and database.path and files.needs_creation(database.path):
+        return
+    with _alembic_errors(settings):
+        command.current(alembic_config(settings))
+
+
+def history(settings: Settings) -> None:
+    """Print the revision history, newest first; needs no database."""
+    from alembic import command
+
+    with _alembic_errors(settings):
+        command.history(alembic_config(settings))
+
+
+def bootstrap_sqlite(settings: Settings) -> None:
+    """First use: create the file privately and migrate it to head.
+
+    Safe when many processes do it at once: each upgrade runs in one
+    ``BEGIN IMMEDIATE`` transaction, so the later ones find head and do nothing.
+    """
+    from alembic import command
+
+    path = settings.database.path
+    assert path is not None
+    files.create_private_file(path, create_directories=settings.database.is_default)
+    with _alembic_errors(settings):
+        command.upgrade(alembic_config(settings), "head")
+
+
+def _migrate(settings: Settings, revision: str, action: Callable[[Config], None]) -> MigrationResult:
+    database = settings.database
+    config = alembic_config(settings)
+    _check_target(config, revision)
+    before: str | None = None
+    backup: Path | None = None
+    if database.backend == "sqlite" and database.path is not None:
+        files.create_private_file(database.path, create_directories=database.is_default)
+        before = files.read_revision(database.path)
+        target = SCHEMA_HEAD if revision in ("head", "heads") else revision
+        if before is not None and before != target:
+            backup = files.backup(database.path, before)
+    with _alembic_errors(settings):
+        action(config)
+    after = files.read_revision(database.path) if database.path is not None else None
+    return MigrationResult(before=before, after=after, backup=backup)
+
+
+@contextmanager
+def _alembic_errors(settings: Settings) -> Iterator[None]:
+    """Map Alembic's and the migrations' failures to domain errors."""
+    from alembic.util import CommandError
+
+    try:
+        with translate_driver_errors(settings.database, lock_timeout=settings.lock_timeout):
+            yield
+    except TaskcliError:
+        raise
+    except CommandError as error:
+        # Targets were checked beforehand, so an unknown revision is the database's.
+        message = str(error)
+        if "Can't locate revision" in message or "No such revision" in message:
+            raise SchemaMismatch(
+                "database schema is newer than this taskcli knows; upgrade taskcli"
+            ) from None
+        raise UsageError(message.splitlines()[0]) from None
+    except Exception as error:
+        raise MigrationError(
+            f"migration failed and was rolled back: {type(error).__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}"
+        ) from error
+
+
+def _check_target(config: Config, revision: str) -> None:
+    """Refuse an unknown target revision (exit 2) before touching the database."""
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import ResolutionError
+    from alembic.util import CommandError
+
+    if revision in ("head", "heads", "base") or revision[:1] in "+-" or "@" in revision:
+        return
+    try:
+        found = ScriptDirectory.from_config(config).get_revision(revision)
+    except (CommandError, ResolutionError):
+        found = None
+    if found is None:
+        raise UsageError(f"unknown revision: {revision!r}")

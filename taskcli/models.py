@@ -1,0 +1,125 @@
+"""The database tables.
+
+Relationships are ``lazy="raise"``: a tree that was not loaded eagerly fails
+loudly in a test instead of issuing one query per node (or ``MissingGreenlet``).
+"""
+
+# No ``from __future__ import annotations``: SQLModel resolves relationship
+# annotations at class creation.
+from datetime import UTC, datetime
+from typing import Any, Optional
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, SmallInteger, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Column, Field, Relationship, SQLModel
+
+# Named constraints let Alembic's batch mode on SQLite find them again.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = SQLModel.metadata
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored in UTC on every backend.
+
+    SQLite keeps no offset, so values are normalised to naive UTC on the way
+    in and made aware again on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware one is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TaskTag(SQLModel, table=True):
+    """Association of tasks and tags; rows go with either side."""
+
+    __tablename__ = "task_tag"
+
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    )
+    tag_id: int = Field(
+        sa_column=Column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
+class Tag(SQLModel, table=True):
+    __tablename__ = "tag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+
+    tasks: list["Task"] = Relationship(
+        back_populates="tags", link_model=TaskTag, sa_relationship_kwargs={"lazy": "raise"}
+    )
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "task"
+    __table_args__ = (
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        CheckConstraint("status IN ('pending', 'done')", name="status"),
+        CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),
+        CheckConstraint("length(title) BETWEEN 1 AND 500", name="title_length"),
+        # Ids are never reused, even after the newest task is deleted.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(sa_column=Column(String(500), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    status: str = Field(
+        default="pending", sa_column=Column(String(7), nullable=False, index=True)
+    )
+    priority: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False))
+    due: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)
+    )
+    # No ON DELETE action: deleting a task that still has subtasks is refused by
+    # the database itself; ``rm -r`` deletes the whole subtree in one statement.
+    parent_id: int | None = Field(
+        default=None, sa_column=Column(ForeignKey("task.id"), nullable=True, index=True)
+    )
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    completed_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+
+    parent: Optional["Task"] = Relationship(
+        back_populates="children",
+        sa_relationship_kwargs={"lazy": "raise", "remote_side": "Task.id"},
+    )
+    children: list["Task"] = Relationship(
+        back_populates="parent", sa_relationship_kwargs={"lazy": "raise"}
+    )
+    tags: list[Tag] = Relationship(
+        back_populates="tasks", link_model=TaskTag, sa_relationship_kwargs={"lazy": "raise"}
+    )
