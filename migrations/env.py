@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from taskcli.config import Settings, resolve_settings
 from taskcli.db.engine import make_engine
 from taskcli.db.files import create_private_file
+from taskcli.db.migrate import REVISIONS_ATTRIBUTE, SETTINGS_ATTRIBUTE
 from taskcli.models import metadata
 
 MIGRATION_LOCK_KEY = 0x7461736B636C69  # "taskcli"
@@ -27,7 +28,7 @@ config = context.config
 
 
 def _settings() -> Settings:
-    settings = config.attributes.get("taskcli_settings")
+    settings = config.attributes.get(SETTINGS_ATTRIBUTE)
     if settings is None:
         if config.config_file_name is not None:
             from logging.config import fileConfig
@@ -60,12 +61,20 @@ def do_run_migrations(connection: Connection) -> None:
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        migration_context = context.get_context()
+        before = migration_context.get_current_revision()
         context.run_migrations()
+        # Reported back to ``taskcli db upgrade``/``downgrade``.
+        config.attributes[REVISIONS_ATTRIBUTE] = (before, migration_context.get_current_revision())
         if connection.dialect.name == "sqlite":
             problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if problems:
-                raise RuntimeError(f"foreign key check failed after migration: {len(problems)} rows")
+                raise RuntimeError(
+                    f"foreign key check failed after migration: {len(problems)} rows"
+                )
 
 
 async def run_async_migrations(settings: Settings) -> None:

@@ -91,9 +91,7 @@ class Task(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     title: str = Field(sa_column=Column(String(500), nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    status: str = Field(
-        default="pending", sa_column=Column(String(7), nullable=False, index=True)
-    )
+    status: str = Field(default="pending", sa_column=Column(String(7), nullable=False, index=True))
     priority: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False))
     due: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime, nullable=True, index=True)

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -42,12 +41,8 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("status IN ('pending', 'done')", name=op.f("ck_task_status")),
         sa.CheckConstraint("priority BETWEEN 0 AND 3", name=op.f("ck_task_priority")),
-        sa.CheckConstraint(
-            "length(title) BETWEEN 1 AND 500", name=op.f("ck_task_title_length")
-        ),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["task.id"], name=op.f("fk_task_parent_id_task")
-        ),
+        sa.CheckConstraint("length(title) BETWEEN 1 AND 500", name=op.f("ck_task_title_length")),
+        sa.ForeignKeyConstraint(["parent_id"], ["task.id"], name=op.f("fk_task_parent_id_task")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_task")),
         # AUTOINCREMENT on SQLite: ids are never reused after a delete.
         sqlite_autoincrement=True,

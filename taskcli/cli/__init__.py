@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from taskcli import __version__
-from taskcli.cli._runtime import EXIT_BROKEN_PIPE, Invocation, silence_stdout
+from taskcli.cli._runtime import EXIT_BROKEN_PIPE, Invocation, error_boundary, silence_stdout
 from taskcli.cli.db import db_app
 
 app = typer.Typer(
@@ -41,13 +41,15 @@ def root(
         typer.Option(
             "--db",
             metavar="URL",
-            help="Database URL (sqlite:///PATH or postgresql://...); overrides TASKCLI_DATABASE_URL.",
+            help="Database URL (sqlite:///PATH, postgresql://...); beats TASKCLI_DATABASE_URL.",
             show_default=False,
         ),
     ] = None,
     version: Annotated[
         bool,
-        typer.Option("--version", help="Show the version and exit.", callback=_print_version, is_eager=True),
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_print_version, is_eager=True
+        ),
     ] = False,
 ) -> None:
     """A command-line task manager with subtask trees.
@@ -58,7 +60,7 @@ def root(
     ctx.obj = Invocation(db_option=db)
 
 
-from taskcli.cli import tasks as _tasks  # noqa: E402,F401  (registers the task commands)
+from taskcli.cli import tasks as _tasks  # noqa: E402, F401  (registers the task commands)
 
 
 def main() -> None:
@@ -68,3 +70,7 @@ def main() -> None:
     except BrokenPipeError:
         silence_stdout()
         raise SystemExit(EXIT_BROKEN_PIPE) from None
+    except Exception:
+        # Commands catch their own errors; this is the last guard against a traceback.
+        with error_boundary():
+            raise

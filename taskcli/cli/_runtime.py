@@ -10,13 +10,14 @@ closes. The service returns plain, fully loaded data for the renderer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 EXIT_BROKEN_PIPE = 141
 
 
@@ -49,6 +52,18 @@ def settings_of(ctx: typer.Context) -> Settings:
     return (invocation or Invocation()).settings()
 
 
+def guarded(command: Callable[P, R]) -> Callable[P, R]:
+    """Run a whole command inside the error boundary (signature kept for Typer)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with error_boundary():
+            return command(*args, **kwargs)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
 def run(
     ctx: typer.Context,
     service: Callable[..., Awaitable[T]],
@@ -57,18 +72,20 @@ def run(
     write: bool,
     **kwargs: Any,
 ) -> T:
-    """Run ``service(session, **kwargs)`` in one transaction and return its result."""
-    with error_boundary():
-        settings = settings_of(ctx)
-        _prepare_database(settings)
-        from taskcli.db.schema import FreshDatabase
+    """Run ``service(session, **kwargs)`` in one transaction and return its result.
 
-        try:
-            return asyncio.run(_execute(settings, service, write, kwargs))
-        except FreshDatabase:
-            # Another process created the file and is still migrating it.
-            _bootstrap(settings)
-            return asyncio.run(_execute(settings, service, write, kwargs))
+    Called from a ``guarded`` command, so every failure becomes an ``Error:`` line.
+    """
+    from taskcli.db.schema import FreshDatabase
+
+    settings = settings_of(ctx)
+    _prepare_database(settings)
+    try:
+        return asyncio.run(_execute(settings, service, write, kwargs))
+    except FreshDatabase:
+        # Another process created the file and is still migrating it.
+        _bootstrap(settings)
+        return asyncio.run(_execute(settings, service, write, kwargs))
 
 
 async def _execute(
@@ -134,7 +151,10 @@ def error_boundary() -> Iterator[None]:
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
     except Exception:
         _debug_traceback()
-        _fail("internal error (a bug in taskcli); rerun with TASKCLI_DEBUG=1 for details", EXIT_INTERNAL)
+        _fail(
+            "internal error (a bug in taskcli); rerun with TASKCLI_DEBUG=1 for details",
+            EXIT_INTERNAL,
+        )
 
 
 def _fail(message: str, exit_code: int) -> None:

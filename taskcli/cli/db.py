@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli._runtime import error_boundary, print_message, settings_of
+from taskcli.cli._runtime import guarded, print_message, settings_of
 
 db_app = typer.Typer(
     name="db",
@@ -16,49 +16,49 @@ db_app = typer.Typer(
 
 
 @db_app.command("upgrade")
+@guarded
 def upgrade_command(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the schema (SQLite files are first copied to tasks.db.bak-<revision>)."""
-    with error_boundary():
-        from taskcli.db.migrate import upgrade
+    from taskcli.db.migrate import upgrade
 
-        settings = settings_of(ctx)
-        result = upgrade(settings, revision)
-        _report(settings.database.masked(), result.before, result.after, result.backup)
+    settings = settings_of(ctx)
+    result = upgrade(settings, revision)
+    _report(settings.database.masked(), result.before, result.after, result.backup)
 
 
 @db_app.command("downgrade")
+@guarded
 def downgrade_command(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision ('base' removes the schema).")],
 ) -> None:
     """Downgrade the schema to REVISION (SQLite files are backed up first)."""
-    with error_boundary():
-        from taskcli.db.migrate import downgrade
+    from taskcli.db.migrate import downgrade
 
-        settings = settings_of(ctx)
-        result = downgrade(settings, revision)
-        _report(settings.database.masked(), result.before, result.after, result.backup)
+    settings = settings_of(ctx)
+    result = downgrade(settings, revision)
+    _report(settings.database.masked(), result.before, result.after, result.backup)
 
 
 @db_app.command("current")
+@guarded
 def current_command(ctx: typer.Context) -> None:
     """Print the database's revision, with ' (head)' when it is the newest."""
-    with error_boundary():
-        from taskcli.db.migrate import current
+    from taskcli.db.migrate import current
 
-        current(settings_of(ctx))
+    current(settings_of(ctx))
 
 
 @db_app.command("history")
+@guarded
 def history_command(ctx: typer.Context) -> None:
     """List the schema revisions this taskcli knows, newest first."""
-    with error_boundary():
-        from taskcli.db.migrate import history
+    from taskcli.db.migrate import history
 
-        history(settings_of(ctx))
+    history(settings_of(ctx))
 
 
 def _report(database: str, before: str | None, after: str | None, backup: object) -> None:

@@ -1,1 +1,399 @@
-"""Task commands."""
+"""The task commands: parse and validate → ``run(service)`` → render."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from taskcli.cli import app
+from taskcli.cli._output import show, stdout_is_terminal, write
+from taskcli.cli._runtime import guarded, print_message, run
+from taskcli.cli.options import (
+    DueOption,
+    ListFormat,
+    PriorityName,
+    PriorityOption,
+    TaskId,
+    TaskIds,
+    TextFormat,
+    TextFormatOption,
+    TreeFormat,
+)
+from taskcli.dates import parse_date
+from taskcli.domain import (
+    UNSET,
+    NewTask,
+    Priority,
+    SortKey,
+    StatusFilter,
+    TaskFilter,
+    TaskPatch,
+    TaskView,
+    validate_note,
+    validate_tag,
+    validate_task_id,
+    validate_title,
+)
+from taskcli.errors import UsageError
+
+
+@app.command("add")
+@guarded
+def add_command(
+    ctx: typer.Context,
+    title: Annotated[
+        str,
+        typer.Argument(
+            help="The title ('-' reads one title per line from stdin).", show_default=False
+        ),
+    ],
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            "--parent", "-p", metavar="ID", help="Make it a subtask of ID.", show_default=False
+        ),
+    ] = None,
+    priority: PriorityOption = None,
+    due: DueOption = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="A tag (repeatable).", show_default=False),
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="A note.", show_default=False)
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")] = False,
+    format: TextFormatOption = TextFormat.TEXT,
+) -> None:
+    """Create a task: prints 'Created task 7: Title' (-q: just the id)."""
+    from taskcli.services.writing import add_task
+
+    new = NewTask(
+        title=validate_title(title),
+        note=validate_note(note) if note is not None else None,
+        priority=Priority.parse(priority) if priority else Priority.NONE,
+        due=parse_date(due) if due is not None else None,
+        tags=frozenset(validate_tag(name) for name in tag or ()),
+        parent_id=validate_task_id(parent) if parent is not None else None,
+    )
+    view = run(ctx, add_task, write=True, new=new)
+    if quiet:
+        write(f"{view.id}\n")
+    else:
+        _report_changes("Created", [view], format)
+
+
+@app.command("list")
+@guarded
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[
+        StatusFilter,
+        typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
+    ] = StatusFilter.PENDING,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            help="Only tasks with this tag (repeatable: all of them).",
+            show_default=False,
+        ),
+    ] = None,
+    priority: Annotated[
+        PriorityName | None,
+        typer.Option(
+            "--priority",
+            "-P",
+            case_sensitive=False,
+            help="At least this priority.",
+            show_default=False,
+        ),
+    ] = None,
+    due_before: Annotated[
+        str | None,
+        typer.Option(
+            "--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False
+        ),
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Pending and past due.")] = False,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
+        ),
+    ] = None,
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            "--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False
+        ),
+    ] = None,
+    roots: Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")] = False,
+    sort: Annotated[
+        SortKey,
+        typer.Option(
+            "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
+        ),
+    ] = SortKey.DUE,
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=0, help="At most N tasks.", show_default=False)
+    ] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = ListFormat.TABLE,
+) -> None:
+    """List tasks as a flat table (pending ones unless --status says otherwise)."""
+    from taskcli.services.reading import list_tasks
+
+    task_filter = TaskFilter(
+        status=status,
+        tags=tuple(validate_tag(name) for name in tag or ()),
+        min_priority=Priority.parse(priority) if priority else None,
+        due_before=parse_date(due_before) if due_before is not None else None,
+        overdue=overdue,
+        search=search or None,
+        parent_id=validate_task_id(parent) if parent is not None else None,
+        roots=roots,
+        sort=sort,
+        reverse=reverse,
+        limit=limit,
+    )
+    now = datetime.now().astimezone()
+    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now)
+    _write_views(views, format, now=now)
+
+
+@app.command("tree")
+@guarded
+def tree_command(
+    ctx: typer.Context,
+    task_id: Annotated[
+        int | None,
+        typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option("--depth", min=1, help="Show at most N levels.", show_default=False),
+    ] = None,
+    all_tasks: Annotated[bool, typer.Option("--all", "-a", help="Include done tasks.")] = False,
+    format: Annotated[
+        TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = TreeFormat.TREE,
+) -> None:
+    """Show the task forest with rolled-up progress (done/total of all descendants)."""
+    from taskcli import render
+    from taskcli.services.reading import get_tree
+
+    root_id = validate_task_id(task_id) if task_id is not None else None
+    nodes = run(ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks)
+    if format is TreeFormat.JSON:
+        objects = render.tree_objects(nodes)
+        write(render.to_json(objects[0] if root_id is not None and objects else objects))
+    elif format is TreeFormat.OUTLINE:
+        write(render.tree_outline(nodes))
+    else:
+        show(render.task_tree(nodes))
+
+
+@app.command("show")
+@guarded
+def show_command(
+    ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
+) -> None:
+    """Show one task in full: fields, ancestor path and direct subtasks."""
+    from taskcli import render
+    from taskcli.services.reading import show_task
+
+    detail = run(ctx, show_task, write=False, task_id=validate_task_id(task_id))
+    if format is TextFormat.JSON:
+        write(render.to_json(render.detail_object(detail)))
+    else:
+        show(render.task_detail(detail))
+
+
+@app.command("done")
+@guarded
+def done_command(
+    ctx: typer.Context,
+    task_ids: TaskIds,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Complete the whole subtree.")
+    ] = False,
+    format: TextFormatOption = TextFormat.TEXT,
+) -> None:
+    """Complete tasks; a task with pending subtasks needs -r."""
+    from taskcli.services.writing import complete_tasks
+
+    views = run(ctx, complete_tasks, write=True, ids=_ids(task_ids), recursive=recursive)
+    _report_changes("Completed", views, format)
+
+
+@app.command("undone")
+@guarded
+def undone_command(
+    ctx: typer.Context, task_ids: TaskIds, format: TextFormatOption = TextFormat.TEXT
+) -> None:
+    """Reopen completed tasks."""
+    from taskcli.services.writing import reopen_tasks
+
+    views = run(ctx, reopen_tasks, write=True, ids=_ids(task_ids))
+    _report_changes("Reopened", views, format)
+
+
+@app.command("edit")
+@guarded
+def edit_command(
+    ctx: typer.Context,
+    task_id: TaskId,
+    title: Annotated[
+        str | None, typer.Option("--title", metavar="TITLE", help="New title.", show_default=False)
+    ] = None,
+    priority: PriorityOption = None,
+    due: Annotated[
+        str | None,
+        typer.Option(
+            "--due",
+            "-d",
+            metavar="DATE",
+            help="New due date, or 'none' to clear it.",
+            show_default=False,
+        ),
+    ] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="+TAG|-TAG",
+            help="Add (+a or a) or remove (-b) a tag; repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option("--note", "-n", help="New note ('' clears it).", show_default=False),
+    ] = None,
+    format: TextFormatOption = TextFormat.TEXT,
+) -> None:
+    """Change a task's fields."""
+    from taskcli.services.writing import edit_task
+
+    add_tags, remove_tags = _tag_changes(tag or [])
+    patch = TaskPatch(
+        title=validate_title(title) if title is not None else UNSET,
+        note=validate_note(note) if note is not None else UNSET,
+        priority=Priority.parse(priority) if priority else UNSET,
+        due=UNSET if due is None else None if due.strip().lower() == "none" else parse_date(due),
+        add_tags=add_tags,
+        remove_tags=remove_tags,
+    )
+    if patch.is_empty():
+        raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
+    view = run(ctx, edit_task, write=True, task_id=validate_task_id(task_id), patch=patch)
+    _report_changes("Updated", [view], format)
+
+
+@app.command("move")
+@guarded
+def move_command(
+    ctx: typer.Context,
+    task_id: TaskId,
+    parent: Annotated[
+        int | None,
+        typer.Option("--parent", "-p", metavar="PID", help="The new parent.", show_default=False),
+    ] = None,
+    root: Annotated[bool, typer.Option("--root", help="Make it a top-level task.")] = False,
+    format: TextFormatOption = TextFormat.TEXT,
+) -> None:
+    """Move a task (with its subtree) under another task, or to the top level."""
+    from taskcli.services.writing import move_task
+
+    if (parent is None) == (not root):
+        raise UsageError("give exactly one of --parent PID or --root")
+    parent_id = validate_task_id(parent) if parent is not None else None
+    view = run(ctx, move_task, write=True, task_id=validate_task_id(task_id), parent_id=parent_id)
+    _report_changes("Moved", [view], format)
+
+
+@app.command("rm")
+@guarded
+def rm_command(
+    ctx: typer.Context,
+    task_ids: TaskIds,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", "-r", help="Delete whole subtrees.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y."""
+    from taskcli.render import change_line
+    from taskcli.services.writing import plan_removal, remove_tasks
+
+    ids = _ids(task_ids)
+    if not yes and sys.stdin.isatty():
+        plan = run(ctx, plan_removal, write=False, ids=ids, recursive=recursive)
+        if not typer.confirm(
+            _removal_question(plan.tasks, plan.descendants), default=False, err=True
+        ):
+            print_message("Nothing was deleted.")
+            return
+    removal = run(ctx, remove_tasks, write=True, ids=ids, recursive=recursive)
+    lines = [change_line("Deleted", view) for view in removal.tasks]
+    if removal.descendants:
+        lines.append(
+            f"... and {removal.descendants} subtask{'s' if removal.descendants != 1 else ''}"
+        )
+    write("".join(f"{line}\n" for line in lines))
+
+
+def _ids(task_ids: list[int]) -> list[int]:
+    return list(dict.fromkeys(validate_task_id(task_id) for task_id in task_ids))
+
+
+def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    add: set[str] = set()
+    remove: set[str] = set()
+    for change in changes:
+        if change.startswith("-"):
+            remove.add(validate_tag(change[1:]))
+        else:
+            add.add(validate_tag(change.removeprefix("+")))
+    return frozenset(add), frozenset(remove)
+
+
+def _removal_question(tasks: tuple[TaskView, ...], descendants: int) -> str:
+    from taskcli.textsafe import terminal_safe
+
+    names = ", ".join(f"{view.id} ({terminal_safe(view.title)})" for view in tasks)
+    extra = f" and {descendants} subtask{'s' if descendants != 1 else ''}" if descendants else ""
+    return f"Delete task {names}{extra}?"
+
+
+def _report_changes(verb: str, views: list[TaskView], format: TextFormat) -> None:
+    from taskcli import render
+
+    if format is TextFormat.JSON:
+        objects = [render.task_object(view) for view in views]
+        write(render.to_json(objects[0] if verb in ("Created", "Updated", "Moved") else objects))
+    else:
+        write("".join(render.change_line(verb, view) + "\n" for view in views))
+
+
+def _write_views(views: list[TaskView], format: ListFormat, *, now: datetime) -> None:
+    from taskcli import render
+
+    if format is ListFormat.JSON:
+        write(render.tasks_json(views))
+    elif format is ListFormat.CSV:
+        write(render.tasks_csv(views))
+    elif format is ListFormat.IDS:
+        write(render.tasks_ids(views))
+    elif stdout_is_terminal():
+        show(render.rich_table(views, now=now))
+    else:
+        write(render.plain_table(views))

@@ -42,7 +42,9 @@ def sqlalchemy_url(url: DatabaseUrl) -> URL:
     )
 
 
-def make_engine(url: DatabaseUrl, *, lock_timeout: float, for_migrations: bool = False) -> AsyncEngine:
+def make_engine(
+    url: DatabaseUrl, *, lock_timeout: float, for_migrations: bool = False
+) -> AsyncEngine:
     """Create the invocation's engine; the caller disposes it inside the same loop."""
     if url.backend == "sqlite":
         engine = create_async_engine(

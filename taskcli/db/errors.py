@@ -22,17 +22,37 @@ from taskcli.errors import (
 )
 
 _SQLITE_MESSAGES: tuple[tuple[str, type[DatabaseError], str], ...] = (
-    ("database is locked", DatabaseLocked, "database is busy (locked by another process for more than {timeout:g}s)"),
-    ("database is busy", DatabaseLocked, "database is busy (locked by another process for more than {timeout:g}s)"),
+    (
+        "database is locked",
+        DatabaseLocked,
+        "database is busy (locked by another process for more than {timeout:g}s)",
+    ),
+    (
+        "database is busy",
+        DatabaseLocked,
+        "database is busy (locked by another process for more than {timeout:g}s)",
+    ),
     ("readonly database", DatabaseReadOnly, "database is read-only: {url}"),
     ("unable to open database file", DatabaseUnreachable, "cannot open database {url}"),
-    ("file is not a database", DatabaseCorrupt, "{url} is not a taskcli database (file is not a database)"),
-    ("disk image is malformed", DatabaseCorrupt, "database file is corrupt (database disk image is malformed); restore it from a tasks.db.bak-* backup"),
+    (
+        "file is not a database",
+        DatabaseCorrupt,
+        "{url} is not a taskcli database (file is not a database)",
+    ),
+    (
+        "disk image is malformed",
+        DatabaseCorrupt,
+        "database file is corrupt (database disk image is malformed); "
+        "restore it from a tasks.db.bak-* backup",
+    ),
     ("disk i/o error", DatabaseUnreachable, "cannot read or write database {url} (disk I/O error)"),
 )
 
 _PG_STATES: dict[str, tuple[type[DatabaseError], str]] = {
-    "55P03": (DatabaseLocked, "database is busy (a lock was held by another session for more than {timeout:g}s)"),
+    "55P03": (
+        DatabaseLocked,
+        "database is busy (a lock was held by another session for more than {timeout:g}s)",
+    ),
     "57014": (DatabaseLocked, "database is busy (statement cancelled after waiting for a lock)"),
     "40001": (DatabaseLocked, "database is busy (concurrent update); try again"),
     "40P01": (DatabaseLocked, "database is busy (deadlock with another session); try again"),

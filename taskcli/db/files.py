@@ -35,7 +35,9 @@ def create_private_file(path: Path, *, create_directories: bool) -> None:
     if not directory.is_dir():
         if not create_directories:
             if directory.exists():
-                raise DatabaseUnreachable(f"cannot open database {path}: {directory} is not a directory")
+                raise DatabaseUnreachable(
+                    f"cannot open database {path}: {directory} is not a directory"
+                )
             raise DatabaseUnreachable(
                 f"cannot open database {path}: directory {directory} does not exist"
             )

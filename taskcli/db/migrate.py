@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 SETTINGS_ATTRIBUTE = "taskcli_settings"
+REVISIONS_ATTRIBUTE = "taskcli_revisions"  # (before, after), set by env.py
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ def bootstrap_sqlite(settings: Settings) -> None:
         command.upgrade(alembic_config(settings), "head")
 
 
-def _migrate(settings: Settings, revision: str, action: Callable[[Config], None]) -> MigrationResult:
+def _migrate(
+    settings: Settings, revision: str, action: Callable[[Config], None]
+) -> MigrationResult:
     database = settings.database
     config = alembic_config(settings)
     _check_target(config, revision)
@@ -110,7 +113,7 @@ def _migrate(settings: Settings, revision: str, action: Callable[[Config], None]
             backup = files.backup(database.path, before)
     with _alembic_errors(settings):
         action(config)
-    after = files.read_revision(database.path) if database.path is not None else None
+    before, after = config.attributes.get(REVISIONS_ATTRIBUTE, (before, before))
     return MigrationResult(before=before, after=after, backup=backup)
 
 

@@ -1,0 +1,62 @@
+"""Choices and option types shared by the task commands."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    IDS = "ids"
+
+
+class TreeFormat(StrEnum):
+    TREE = "tree"
+    JSON = "json"
+    OUTLINE = "outline"
+
+
+class TextFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class PriorityName(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+TaskIds = Annotated[
+    list[int], typer.Argument(help="Task ids.", show_default=False, metavar="ID...")
+]
+TaskId = Annotated[int, typer.Argument(help="Task id.", show_default=False, metavar="ID")]
+PriorityOption = Annotated[
+    PriorityName | None,
+    typer.Option(
+        "--priority",
+        "-P",
+        case_sensitive=False,
+        help="none, low, medium or high.",
+        show_default=False,
+    ),
+]
+DueOption = Annotated[
+    str | None,
+    typer.Option(
+        "--due",
+        "-d",
+        metavar="DATE",
+        help="2026-12-01, 17:00 times, today, fri, +3d, eow ...",
+        show_default=False,
+    ),
+]
+TextFormatOption = Annotated[
+    TextFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]

@@ -1,0 +1,243 @@
+"""How tasks and trees are read: the only module that decides it.
+
+Whole forests load in one flat query and are assembled in memory; a subtree
+or an ancestor path is one recursive CTE. Tags and rolled-up progress are one
+more query each, keyed by the same selection, so the number of statements
+never depends on the number of tasks (no N+1, no per-level queries).
+Every recursive CTE is bounded by the depth limit, so even a cycle written by
+another tool cannot make a query loop forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.engine import Row
+
+from taskcli.domain import (
+    MAX_DEPTH,
+    Priority,
+    Progress,
+    SortKey,
+    Status,
+    StatusFilter,
+    TaskFilter,
+    TaskView,
+)
+from taskcli.models import Tag, Task, TaskTag
+
+task = Task.__table__
+tag = Tag.__table__
+task_tag = TaskTag.__table__
+
+TASK_COLUMNS = (
+    task.c.id,
+    task.c.title,
+    task.c.note,
+    task.c.status,
+    task.c.priority,
+    task.c.due,
+    task.c.parent_id,
+    task.c.created_at,
+    task.c.updated_at,
+    task.c.completed_at,
+)
+
+
+def select_tasks() -> Select[Any]:
+    return select(*TASK_COLUMNS)
+
+
+def select_by_ids(ids: Iterable[int]) -> Select[Any]:
+    return select_tasks().where(task.c.id.in_(list(ids))).order_by(task.c.id)
+
+
+def select_children(task_id: int) -> Select[Any]:
+    return select_tasks().where(task.c.parent_id == task_id).order_by(task.c.id)
+
+
+def select_list(task_filter: TaskFilter, *, now: datetime) -> Select[Any]:
+    """The filtered, sorted, limited selection of ``taskcli list``."""
+    statement = select_tasks().where(*_conditions(task_filter, now=now))
+    statement = statement.order_by(*_ordering(task_filter.sort, task_filter.reverse))
+    if task_filter.limit is not None:
+        statement = statement.limit(task_filter.limit)
+    return statement
+
+
+def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if task_filter.status is not StatusFilter.ALL:
+        conditions.append(task.c.status == task_filter.status.value)
+    for name in task_filter.tags:
+        conditions.append(
+            exists().where(
+                task_tag.c.task_id == task.c.id, task_tag.c.tag_id == tag.c.id, tag.c.name == name
+            )
+        )
+    if task_filter.min_priority is not None:
+        conditions.append(task.c.priority >= int(task_filter.min_priority))
+    if task_filter.due_before is not None:
+        conditions.append(task.c.due <= task_filter.due_before)
+    if task_filter.overdue:
+        conditions.append(and_(task.c.due < now, task.c.status == Status.PENDING.value))
+    if task_filter.search:
+        conditions.append(
+            or_(
+                task.c.title.icontains(task_filter.search, autoescape=True),
+                task.c.note.icontains(task_filter.search, autoescape=True),
+            )
+        )
+    if task_filter.parent_id is not None:
+        conditions.append(task.c.parent_id == task_filter.parent_id)
+    if task_filter.roots:
+        conditions.append(task.c.parent_id.is_(None))
+    return conditions
+
+
+def _ordering(key: SortKey, reverse: bool) -> list[Any]:
+    if key is SortKey.DUE:
+        columns: list[Any] = [task.c.due.is_(None), task.c.due]
+    elif key is SortKey.PRIORITY:
+        columns = [task.c.priority.desc()]
+    elif key is SortKey.CREATED:
+        columns = [task.c.created_at]
+    elif key is SortKey.TITLE:
+        columns = [func.lower(task.c.title)]
+    else:
+        columns = []
+    columns.append(task.c.id)
+    if not reverse:
+        return columns
+    return [_reversed(column) for column in columns]
+
+
+def _reversed(column: Any) -> Any:
+    modifier = getattr(column, "modifier", None)
+    if modifier is not None and getattr(modifier, "__name__", "") == "desc_op":
+        return column.element.asc()
+    return column.desc()
+
+
+def select_tags_for(selection: Select[Any]) -> Select[Any]:
+    """(task id, tag name) for every task the selection returns."""
+    ids = selection.with_only_columns(task.c.id).subquery()
+    return (
+        select(task_tag.c.task_id, tag.c.name)
+        .join(tag, tag.c.id == task_tag.c.tag_id)
+        .where(task_tag.c.task_id.in_(select(ids.c.id)))
+    )
+
+
+def select_all_tags() -> Select[Any]:
+    return select(task_tag.c.task_id, tag.c.name).join(tag, tag.c.id == task_tag.c.tag_id)
+
+
+def select_progress_for(selection: Select[Any]) -> Select[Any]:
+    """(task id, done, total) over all descendants, for the selection's tasks that have any."""
+    anchor_ids = selection.with_only_columns(task.c.id).subquery()
+    descendant = (
+        select(task.c.parent_id.label("root_id"), task.c.id, literal(1).label("depth"))
+        .where(task.c.parent_id.in_(select(anchor_ids.c.id)))
+        .cte("descendant", recursive=True)
+    )
+    child = task.alias("child")
+    descendant = descendant.union_all(
+        select(descendant.c.root_id, child.c.id, descendant.c.depth + 1)
+        .join(descendant, child.c.parent_id == descendant.c.id)
+        .where(descendant.c.depth < MAX_DEPTH)
+    )
+    done = func.sum(case((task.c.status == Status.DONE.value, 1), else_=0))
+    return (
+        select(descendant.c.root_id, done, func.count())
+        .join(task, task.c.id == descendant.c.id)
+        .group_by(descendant.c.root_id)
+    )
+
+
+def subtree_cte(root_ids: Sequence[int], name: str = "subtree") -> CTE:
+    """Ids (and depth, roots at 0) of the given tasks and all their descendants."""
+    subtree = (
+        select(task.c.id, literal(0).label("depth"))
+        .where(task.c.id.in_(list(root_ids)))
+        .cte(name, recursive=True)
+    )
+    child = task.alias(f"{name}_child")
+    return subtree.union_all(
+        select(child.c.id, subtree.c.depth + 1)
+        .join(subtree, child.c.parent_id == subtree.c.id)
+        .where(subtree.c.depth < MAX_DEPTH)
+    )
+
+
+def select_subtree(root_id: int) -> Select[Any]:
+    subtree = subtree_cte([root_id])
+    return select_tasks().where(task.c.id.in_(select(subtree.c.id)))
+
+
+def ancestors_cte(task_id: int, name: str = "ancestor") -> CTE:
+    """Ids of the ancestors of a task with their distance (parent = 1)."""
+    ancestor = (
+        select(task.c.parent_id.label("id"), literal(1).label("distance"))
+        .where(task.c.id == task_id, task.c.parent_id.is_not(None))
+        .cte(name, recursive=True)
+    )
+    parent = task.alias(f"{name}_parent")
+    return ancestor.union_all(
+        select(parent.c.parent_id, ancestor.c.distance + 1)
+        .join(ancestor, parent.c.id == ancestor.c.id)
+        .where(parent.c.parent_id.is_not(None), ancestor.c.distance < MAX_DEPTH)
+    )
+
+
+def select_ancestors(task_id: int) -> Select[Any]:
+    """The ancestors of a task, root first."""
+    ancestor = ancestors_cte(task_id)
+    return (
+        select_tasks()
+        .join(ancestor, ancestor.c.id == task.c.id)
+        .order_by(ancestor.c.distance.desc())
+    )
+
+
+def select_depth(task_id: int) -> Select[Any]:
+    """The level of a task: 1 for a root, its parent's level + 1 below."""
+    ancestor = ancestors_cte(task_id, "depth_ancestor")
+    return select(func.count() + 1).select_from(ancestor)
+
+
+def select_height(task_id: int) -> Select[Any]:
+    """Levels in a task's subtree: 1 for a leaf."""
+    subtree = subtree_cte([task_id], "height_subtree")
+    return select(func.max(subtree.c.depth) + 1)
+
+
+def to_view(row: Row[Any], tags: Sequence[str] = (), progress: Progress | None = None) -> TaskView:
+    return TaskView(
+        id=row.id,
+        title=row.title,
+        note=row.note,
+        status=Status(row.status),
+        priority=Priority(row.priority),
+        due=row.due,
+        tags=tuple(sorted(tags)),
+        parent_id=row.parent_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        completed_at=row.completed_at,
+        progress=progress,
+    )

@@ -1,0 +1,88 @@
+"""Helpers the task services share: loading views, checking ids, locking the tree."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from taskcli import queries
+from taskcli.domain import Progress, TaskView
+from taskcli.errors import TaskNotFound
+from taskcli.queries import tag
+
+# One key for every change to the tree's shape (PostgreSQL advisory lock).
+TREE_LOCK_KEY = 0x7461736B74726565  # "tasktree"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+async def lock_tree(session: AsyncSession) -> None:
+    """Serialise changes to the tree's shape across processes.
+
+    SQLite writers already hold the write lock (``BEGIN IMMEDIATE``); on
+    PostgreSQL, READ COMMITTED would let two concurrent moves build a cycle.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=TREE_LOCK_KEY))  # type: ignore[call-overload]
+
+
+async def rows(session: AsyncSession, statement: Any) -> list[Any]:
+    result = await session.exec(statement)
+    return list(result.all())
+
+
+async def load_views(
+    session: AsyncSession, selection: Select[Any], *, with_progress: bool = False
+) -> list[TaskView]:
+    """Run a task selection and attach tags (and progress): a fixed number of statements."""
+    task_rows = await rows(session, selection)
+    if not task_rows:
+        return []
+    tags = await tags_by_task(session, queries.select_tags_for(selection))
+    progress: dict[int, Progress] = {}
+    if with_progress:
+        for task_id, done, total in await rows(session, queries.select_progress_for(selection)):
+            progress[task_id] = Progress(done=int(done), total=int(total))
+    return [queries.to_view(row, tags.get(row.id, ()), progress.get(row.id)) for row in task_rows]
+
+
+async def tags_by_task(session: AsyncSession, statement: Any) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for task_id, name in await rows(session, statement):
+        grouped[task_id].append(name)
+    return grouped
+
+
+async def require_tasks(session: AsyncSession, ids: Sequence[int]) -> list[TaskView]:
+    """The tasks with these ids, in the order given; ``TaskNotFound`` for the first missing."""
+    views = {view.id: view for view in await load_views(session, queries.select_by_ids(ids))}
+    for task_id in ids:
+        if task_id not in views:
+            raise TaskNotFound(task_id)
+    return [views[task_id] for task_id in dict.fromkeys(ids)]
+
+
+async def require_task(session: AsyncSession, task_id: int) -> TaskView:
+    return (await require_tasks(session, [task_id]))[0]
+
+
+async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, int]:
+    """Ids of these tags, creating the missing ones (safe against concurrent creators)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.exec(  # type: ignore[call-overload]
+        insert(tag).values([{"name": name} for name in wanted]).on_conflict_do_nothing()
+    )
+    found = await rows(session, select(tag.c.name, tag.c.id).where(tag.c.name.in_(wanted)))
+    return {name: tag_id for name, tag_id in found}

@@ -1,0 +1,198 @@
+"""Services that change tasks. Each runs inside the caller's one transaction,
+validates everything before changing anything, and flushes (never commits)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from taskcli import queries
+from taskcli.domain import MAX_DEPTH, UNSET, NewTask, Removal, Status, TaskPatch, TaskView
+from taskcli.errors import Conflict, TaskNotFound
+from taskcli.models import Task
+from taskcli.queries import tag, task, task_tag
+from taskcli.services._common import (
+    ensure_tags,
+    load_views,
+    lock_tree,
+    require_task,
+    require_tasks,
+    rows,
+    utcnow,
+)
+
+
+async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
+    """Create one task (under ``new.parent_id`` if given) with its tags."""
+    if new.parent_id is not None:
+        await lock_tree(session)
+        await require_task(session, new.parent_id)
+        await _check_room_below(session, new.parent_id, height=1)
+    now = utcnow()
+    row = Task(
+        title=new.title,
+        note=new.note,
+        status=Status.PENDING.value,
+        priority=int(new.priority),
+        due=new.due,
+        parent_id=new.parent_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    assert row.id is not None
+    await _add_tags(session, row.id, new.tags)
+    return await require_task(session, row.id)
+
+
+async def complete_tasks(
+    session: AsyncSession, *, ids: Sequence[int], recursive: bool
+) -> list[TaskView]:
+    """Mark tasks done; without ``recursive`` a task with pending descendants is refused."""
+    await require_tasks(session, ids)
+    if recursive:
+        await lock_tree(session)
+        targets: Any = select(queries.subtree_cte(ids).c.id)
+    else:
+        for task_id, done, total in await rows(
+            session, queries.select_progress_for(queries.select_by_ids(ids))
+        ):
+            if (pending := int(total) - int(done)) > 0:
+                noun = "subtask" if pending == 1 else "subtasks"
+                raise Conflict(
+                    f"task {task_id} has {pending} pending {noun}; use -r to complete them too"
+                )
+        targets = list(ids)
+    now = utcnow()
+    await session.exec(  # type: ignore[call-overload]
+        update(task)
+        .where(task.c.id.in_(targets), task.c.status == Status.PENDING.value)
+        .values(status=Status.DONE.value, completed_at=now, updated_at=now)
+    )
+    return await load_views(session, queries.select_by_ids(ids), with_progress=True)
+
+
+async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
+    """Mark tasks pending again."""
+    await require_tasks(session, ids)
+    await session.exec(  # type: ignore[call-overload]
+        update(task)
+        .where(task.c.id.in_(list(ids)), task.c.status == Status.DONE.value)
+        .values(status=Status.PENDING.value, completed_at=None, updated_at=utcnow())
+    )
+    return await load_views(session, queries.select_by_ids(ids), with_progress=True)
+
+
+async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
+    """Apply the fields a patch sets; tags are added and removed by name."""
+    row = await session.get(Task, task_id)
+    if row is None:
+        raise TaskNotFound(task_id)
+    for name in ("title", "note", "due"):
+        if (value := getattr(patch, name)) is not UNSET:
+            setattr(row, name, value)
+    if patch.priority is not UNSET:
+        row.priority = int(patch.priority)
+    row.updated_at = utcnow()
+    await session.flush()
+    await _add_tags(session, task_id, patch.add_tags)
+    if patch.remove_tags:
+        await session.exec(  # type: ignore[call-overload]
+            delete(task_tag).where(
+                task_tag.c.task_id == task_id,
+                task_tag.c.tag_id.in_(
+                    select(tag.c.id).where(tag.c.name.in_(sorted(patch.remove_tags)))
+                ),
+            )
+        )
+    return (await load_views(session, queries.select_by_ids([task_id]), with_progress=True))[0]
+
+
+async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | None) -> TaskView:
+    """Re-parent a task (``None``: make it a root), refusing cycles and the depth limit."""
+    await lock_tree(session)
+    await require_task(session, task_id)
+    if parent_id is not None:
+        if parent_id == task_id:
+            raise Conflict(f"cannot move task {task_id} under itself")
+        await require_task(session, parent_id)
+        subtree = queries.subtree_cte([task_id])
+        if (await session.exec(select(exists().where(subtree.c.id == parent_id)))).one()[0]:  # type: ignore[call-overload]
+            raise Conflict(
+                f"cannot move {task_id} under {parent_id}: "
+                f"{parent_id} is inside {task_id}'s subtree"
+            )
+        height = await _scalar(session, queries.select_height(task_id))
+        await _check_room_below(session, parent_id, height=height)
+    row = await session.get(Task, task_id)
+    assert row is not None
+    row.parent_id = parent_id
+    row.updated_at = utcnow()
+    await session.flush()
+    return (await load_views(session, queries.select_by_ids([task_id]), with_progress=True))[0]
+
+
+async def plan_removal(session: AsyncSession, *, ids: Sequence[int], recursive: bool) -> Removal:
+    """What ``rm`` would delete; refuses tasks with subtasks unless ``recursive``."""
+    views = await load_views(session, queries.select_by_ids(ids), with_progress=True)
+    found = {view.id for view in views}
+    for task_id in ids:
+        if task_id not in found:
+            raise TaskNotFound(task_id)
+    if not recursive:
+        for view in views:
+            if view.progress is not None and view.progress.total:
+                count = view.progress.total
+                noun = "subtask" if count == 1 else "subtasks"
+                raise Conflict(f"task {view.id} has {count} {noun}; use -r to delete them too")
+    subtree = queries.subtree_cte(ids)
+    in_subtree = await _scalar(session, select(func.count(func.distinct(subtree.c.id))))
+    return Removal(tasks=tuple(views), descendants=in_subtree - len(found))
+
+
+async def remove_tasks(session: AsyncSession, *, ids: Sequence[int], recursive: bool) -> Removal:
+    """Delete tasks (and with ``recursive`` their whole subtrees) in one statement."""
+    if recursive:
+        await lock_tree(session)
+    removal = await plan_removal(session, ids=ids, recursive=recursive)
+    await session.exec(  # type: ignore[call-overload]
+        delete(task).where(task.c.id.in_(select(queries.subtree_cte(ids).c.id)))
+    )
+    return removal
+
+
+async def _add_tags(session: AsyncSession, task_id: int, names: frozenset[str]) -> None:
+    if not names:
+        return
+    tag_ids = await ensure_tags(session, names)
+    existing = {
+        tag_id
+        for (tag_id,) in await rows(
+            session, select(task_tag.c.tag_id).where(task_tag.c.task_id == task_id)
+        )
+    }
+    new_links = [
+        {"task_id": task_id, "tag_id": tag_id}
+        for tag_id in tag_ids.values()
+        if tag_id not in existing
+    ]
+    if new_links:
+        await session.exec(task_tag.insert().values(new_links))  # type: ignore[call-overload]
+
+
+async def _check_room_below(session: AsyncSession, parent_id: int, *, height: int) -> None:
+    level = await _scalar(session, queries.select_depth(parent_id))
+    if level + height > MAX_DEPTH:
+        raise Conflict(
+            f"task {parent_id} is at depth {level}; a subtree of {height} level(s) under it "
+            f"would pass the depth limit of {MAX_DEPTH}"
+        )
+
+
+async def _scalar(session: AsyncSession, statement: Any) -> int:
+    value = (await session.exec(statement)).one()[0]  # type: ignore[call-overload]
+    return int(value or 0)

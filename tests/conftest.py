@@ -1,0 +1,144 @@
+"""Fixtures: every database test runs against a real SQLite file and a real
+PostgreSQL database.
+
+PostgreSQL comes from ``TASKCLI_TEST_DATABASE_URL`` (default: the local
+service). One database is created per test run (and dropped after) for the
+task tests; tests that need a blank database get their own. Under ``CI=true``
+an unreachable PostgreSQL fails the run; elsewhere those tests are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from support import Cli, execute
+
+from taskcli.config import Settings, parse_database_url
+
+PG_ADMIN_URL = os.environ.get(
+    "TASKCLI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = ("sqlite", "postgresql")
+_ISOLATED_VARIABLES = (
+    "TASKCLI_DATABASE_URL",
+    "TASKCLI_DEBUG",
+    "TASKCLI_LOCK_TIMEOUT",
+    "FORCE_COLOR",
+    "TTY_COMPATIBLE",
+    "NO_COLOR",
+    "COLUMNS",
+    "LINES",
+    "TYPER_STANDARD_TRACEBACK",
+    "PGPASSWORD",
+    "PGHOST",
+    "PGUSER",
+    "PGDATABASE",
+    "PGPORT",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own data and home directories, as a fresh user would."""
+    for name in _ISOLATED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    data_home = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return data_home
+
+
+def _with_database(admin_url: str, name: str) -> str:
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    import asyncpg
+
+    url = parse_database_url(admin_url)
+    connection = await asyncpg.connect(
+        user=url.username,
+        password=url.password,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        timeout=10,
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    try:
+        asyncio.run(_admin(PG_ADMIN_URL, "SELECT 1"))
+    except Exception as error:
+        reason = f"PostgreSQL at {parse_database_url(PG_ADMIN_URL)} is unreachable: {error!r}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
+def pg_database_factory(pg_admin_url: str) -> Iterator[Callable[[], str]]:
+    """Create blank PostgreSQL databases on demand; all are dropped at the end."""
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"taskcli_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_admin(pg_admin_url, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return _with_database(pg_admin_url, name)
+
+    yield create
+    for name in created:
+        asyncio.run(_admin(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_url(pg_database_factory: Callable[[], str]) -> str:
+    """One PostgreSQL database at head, shared by the task tests of this run."""
+    from taskcli.db.migrate import upgrade
+
+    url = pg_database_factory()
+    upgrade(Settings(database=parse_database_url(url)))
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database at head with no tasks: a new SQLite file, or the shared PostgreSQL one emptied."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'tasks.db'}"
+    url: str = request.getfixturevalue("pg_migrated_url")
+    execute(url, "TRUNCATE task_tag, task, tag RESTART IDENTITY CASCADE")
+    return url
+
+
+@pytest.fixture
+def blank_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database with no schema at all (SQLite: a path that does not exist yet)."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'blank.db'}"
+    factory: Callable[[], str] = request.getfixturevalue("pg_database_factory")
+    return factory()
+
+
+@pytest.fixture
+def cli(db_url: str) -> Cli:
+    """The real CLI against this test's database."""
+    return Cli(url=db_url, env={})

@@ -1,0 +1,122 @@
+"""Helpers shared by the tests: run the real CLI, dump a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from typer.testing import CliRunner, Result
+
+from taskcli.cli import app
+from taskcli.config import parse_database_url
+from taskcli.db.engine import sqlalchemy_url
+
+TABLES = ("task", "tag", "task_tag")
+SUBPROCESS_TIMEOUT = 60
+
+
+@dataclass
+class Cli:
+    """The real CLI, in process (CliRunner), pointed at one database."""
+
+    url: str
+    env: dict[str, str]
+
+    def __call__(
+        self, *args: str, input: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Result:
+        merged: dict[str, str | None] = {
+            "TASKCLI_DATABASE_URL": self.url,
+            **self.env,
+            **(env or {}),
+        }
+        return CliRunner().invoke(app, list(args), input=input, env=merged, catch_exceptions=False)
+
+    def ok(self, *args: str, input: str | None = None) -> Result:
+        result = self(*args, input=input)
+        assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def fails(self, exit_code: int, *args: str, input: str | None = None) -> Result:
+        """Assert the exit code, one ``Error:`` line and nothing on stdout."""
+        result = self(*args, input=input)
+        assert result.exit_code == exit_code, (result.exit_code, result.stdout, result.stderr)
+        assert result.stdout == ""
+        return result
+
+
+def error_line(result: Result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: "), result.stderr
+    return lines[0]
+
+
+def run_subprocess(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    input: str | None = None,
+    timeout: float = SUBPROCESS_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m taskcli`` as users do: real exit handling, real streams."""
+    return subprocess.run(
+        [sys.executable, "-m", "taskcli", *args],
+        env={**os.environ, **env},
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order: "changes nothing" means equal dumps."""
+    return asyncio.run(_dump(url))
+
+
+async def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(sqlalchemy_url(parse_database_url(url)))
+    try:
+        async with engine.connect() as connection:
+            return {
+                table: [
+                    tuple(row)
+                    for row in await connection.execute(
+                        text(f"SELECT * FROM {table} ORDER BY 1, 2")
+                    )
+                ]
+                for table in (*TABLES, "alembic_version")
+            }
+    finally:
+        await engine.dispose()
+
+
+def execute(url: str, *statements: str) -> list[list[tuple[Any, ...]]]:
+    """Run SQL directly, as another writer of a shared database would."""
+    return asyncio.run(_execute(url, statements))
+
+
+async def _execute(url: str, statements: Sequence[str]) -> list[list[tuple[Any, ...]]]:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(sqlalchemy_url(parse_database_url(url)))
+    results = []
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                result = await connection.execute(text(statement))
+                results.append([tuple(row) for row in result] if result.returns_rows else [])
+    finally:
+        await engine.dispose()
+    return results
