@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from typer.testing import CliRunner, Result
@@ -18,6 +19,7 @@ from taskcli.db.engine import sqlalchemy_url
 
 TABLES = ("task", "tag", "task_tag")
 SUBPROCESS_TIMEOUT = 60
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -67,7 +69,7 @@ def run_subprocess(
     """Run ``python -m taskcli`` as users do: real exit handling, real streams."""
     return subprocess.run(
         [sys.executable, "-m", "taskcli", *args],
-        env={**os.environ, **env},
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env},
         input=input,
         capture_output=True,
         text=True,

@@ -35,9 +35,12 @@ class MigrationResult:
 
 def migrations_directory() -> Path:
     """Where the revision scripts are: inside the installed package, or the repo."""
-    import taskcli.migrations
-
-    return Path(taskcli.migrations.__file__).parent
+    try:
+        import taskcli.migrations as package
+    except ImportError:
+        # Running from a source checkout: the top-level migrations/ folder.
+        return Path(__file__).resolve().parents[2] / "migrations"
+    return Path(package.__file__).parent
 
 
 def alembic_config(settings: Settings) -> Config:
