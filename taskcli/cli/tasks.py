@@ -71,14 +71,22 @@ def add_command(
     """Create a task: prints 'Created task 7: Title' (-q: just the id)."""
     from taskcli.services.writing import add_task
 
+    bulk = title == "-"
+    if bulk and format is TextFormat.JSON:
+        raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     new = NewTask(
-        title=validate_title(title),
+        title="-" if bulk else validate_title(title),
         note=validate_note(note) if note is not None else None,
         priority=Priority.parse(priority) if priority else Priority.NONE,
         due=parse_date(due) if due is not None else None,
         tags=frozenset(validate_tag(name) for name in tag or ()),
         parent_id=validate_task_id(parent) if parent is not None else None,
     )
+    if bulk:
+        from taskcli.cli.bulk import add_from_stdin
+
+        add_from_stdin(ctx, new, quiet=quiet)
+        return
     view = run(ctx, add_task, write=True, new=new)
     if quiet:
         write(f"{view.id}\n")

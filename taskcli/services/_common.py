@@ -13,8 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
-from taskcli.domain import Progress, TaskView
-from taskcli.errors import TaskNotFound
+from taskcli.domain import MAX_DEPTH, Progress, TaskView
+from taskcli.errors import Conflict, TaskNotFound
 from taskcli.queries import tag
 
 # One key for every change to the tree's shape (PostgreSQL advisory lock).
@@ -86,3 +86,18 @@ async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, 
     )
     found = await rows(session, select(tag.c.name, tag.c.id).where(tag.c.name.in_(wanted)))
     return {name: tag_id for name, tag_id in found}
+
+
+async def check_room_below(session: AsyncSession, parent_id: int, *, height: int) -> None:
+    """Refuse (exit 4) a subtree of ``height`` levels under ``parent_id`` past the depth limit."""
+    level = await scalar(session, queries.select_depth(parent_id))
+    if level + height > MAX_DEPTH:
+        raise Conflict(
+            f"task {parent_id} is at depth {level}; a subtree of {height} level(s) under it "
+            f"would pass the depth limit of {MAX_DEPTH}"
+        )
+
+
+async def scalar(session: AsyncSession, statement: Any) -> int:
+    value = (await session.exec(statement)).one()[0]  # type: ignore[call-overload]
+    return int(value or 0)

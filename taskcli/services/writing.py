@@ -10,17 +10,19 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
-from taskcli.domain import MAX_DEPTH, UNSET, NewTask, Removal, Status, TaskPatch, TaskView
+from taskcli.domain import UNSET, NewTask, Removal, Status, TaskPatch, TaskView
 from taskcli.errors import Conflict, TaskNotFound
 from taskcli.models import Task
 from taskcli.queries import tag, task, task_tag
 from taskcli.services._common import (
+    check_room_below,
     ensure_tags,
     load_views,
     lock_tree,
     require_task,
     require_tasks,
     rows,
+    scalar,
     utcnow,
 )
 
@@ -30,7 +32,7 @@ async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
     if new.parent_id is not None:
         await lock_tree(session)
         await require_task(session, new.parent_id)
-        await _check_room_below(session, new.parent_id, height=1)
+        await check_room_below(session, new.parent_id, height=1)
     now = utcnow()
     row = Task(
         title=new.title,
@@ -126,8 +128,8 @@ async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | Non
                 f"cannot move {task_id} under {parent_id}: "
                 f"{parent_id} is inside {task_id}'s subtree"
             )
-        height = await _scalar(session, queries.select_height(task_id))
-        await _check_room_below(session, parent_id, height=height)
+        height = await scalar(session, queries.select_height(task_id))
+        await check_room_below(session, parent_id, height=height)
     row = await session.get(Task, task_id)
     assert row is not None
     row.parent_id = parent_id
@@ -150,7 +152,7 @@ async def plan_removal(session: AsyncSession, *, ids: Sequence[int], recursive: 
                 noun = "subtask" if count == 1 else "subtasks"
                 raise Conflict(f"task {view.id} has {count} {noun}; use -r to delete them too")
     subtree = queries.subtree_cte(ids)
-    in_subtree = await _scalar(session, select(func.count(func.distinct(subtree.c.id))))
+    in_subtree = await scalar(session, select(func.count(func.distinct(subtree.c.id))))
     return Removal(tasks=tuple(views), descendants=in_subtree - len(found))
 
 
@@ -182,17 +184,3 @@ async def _add_tags(session: AsyncSession, task_id: int, names: frozenset[str]) 
     ]
     if new_links:
         await session.exec(task_tag.insert().values(new_links))  # type: ignore[call-overload]
-
-
-async def _check_room_below(session: AsyncSession, parent_id: int, *, height: int) -> None:
-    level = await _scalar(session, queries.select_depth(parent_id))
-    if level + height > MAX_DEPTH:
-        raise Conflict(
-            f"task {parent_id} is at depth {level}; a subtree of {height} level(s) under it "
-            f"would pass the depth limit of {MAX_DEPTH}"
-        )
-
-
-async def _scalar(session: AsyncSession, statement: Any) -> int:
-    value = (await session.exec(statement)).one()[0]  # type: ignore[call-overload]
-    return int(value or 0)
