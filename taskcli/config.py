@@ -23,7 +23,9 @@ Backend = Literal["sqlite", "postgresql"]
 ENV_DATABASE_URL = "TASKCLI_DATABASE_URL"
 ENV_LOCK_TIMEOUT = "TASKCLI_LOCK_TIMEOUT"
 ENV_DEBUG = "TASKCLI_DEBUG"
-DEFAULT_LOCK_TIMEOUT = 5.0
+# Generous: under a storm of writers SQLite's polling busy handler is not fair, and
+# a short wait can starve one process while others keep taking the lock.
+DEFAULT_LOCK_TIMEOUT = 30.0
 
 _SCHEMES: dict[str, Backend] = {
     "sqlite": "sqlite",

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import typer
 
 from taskcli.config import ENV_DEBUG, Settings, resolve_settings
-from taskcli.errors import EXIT_INTERNAL, Interrupted, TaskcliError
+from taskcli.errors import EXIT_INTERNAL, DatabaseUnreachable, Interrupted, TaskcliError
 from taskcli.textsafe import terminal_safe
 
 if TYPE_CHECKING:
@@ -104,9 +104,26 @@ async def _execute(
             session: AsyncSession
             async with session_scope(engine, write=write) as session:
                 await check_schema(session, settings.database)
-                return await service(session, **kwargs)
+                result = await service(session, **kwargs)
+                if write:
+                    await _pause_before_commit_for_tests()
+                return result
         finally:
             await engine.dispose()
+
+
+async def _pause_before_commit_for_tests() -> None:
+    """Crash tests kill the process here, with every write done and nothing committed.
+
+    Active only with ``TASKCLI_TESTING=1`` and ``TASKCLI_TEST_PAUSE_BEFORE_COMMIT=<seconds>``.
+    """
+    if os.environ.get("TASKCLI_TESTING") != "1":
+        return
+    seconds = os.environ.get("TASKCLI_TEST_PAUSE_BEFORE_COMMIT")
+    if seconds:
+        sys.stderr.write("taskcli-test: paused before commit\n")
+        sys.stderr.flush()
+        await asyncio.sleep(float(seconds))
 
 
 def _prepare_database(settings: Settings) -> None:
@@ -116,6 +133,10 @@ def _prepare_database(settings: Settings) -> None:
         return
     from taskcli.db import files
 
+    if database.path.is_dir():
+        # Refused before aiosqlite tries to open it: a failed open there can leave
+        # its worker thread printing "Event loop is closed" after asyncio.run ends.
+        raise DatabaseUnreachable(f"cannot open database {database.path}: it is a directory")
     if files.needs_creation(database.path):
         _bootstrap(settings)
     elif (warning := files.loose_permissions_warning(database.path)) is not None:
