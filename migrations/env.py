@@ -11,6 +11,9 @@ Every upgrade is one transaction, serialised across processes: SQLite takes
 """
 
 import asyncio
+import os
+import sys
+import time
 
 from alembic import context
 from sqlalchemy import text
@@ -51,6 +54,16 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _pause_before_commit_for_tests() -> None:
+    """Crash tests kill ``db upgrade`` here, with the DDL done and not committed."""
+    if os.environ.get("TASKCLI_TESTING") == "1" and (
+        seconds := os.environ.get("TASKCLI_TEST_PAUSE_BEFORE_COMMIT")
+    ):
+        sys.stderr.write("taskcli-test: paused before commit\n")
+        sys.stderr.flush()
+        time.sleep(float(seconds))
+
+
 def do_run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -67,6 +80,7 @@ def do_run_migrations(connection: Connection) -> None:
         migration_context = context.get_context()
         before = migration_context.get_current_revision()
         context.run_migrations()
+        _pause_before_commit_for_tests()
         # Reported back to ``taskcli db upgrade``/``downgrade``.
         config.attributes[REVISIONS_ATTRIBUTE] = (before, migration_context.get_current_revision())
         if connection.dialect.name == "sqlite":

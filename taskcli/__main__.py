@@ -1,6 +1,6 @@
 """Allow ``python -m taskcli``."""
 
-from taskcli.cli import main
+from taskcli.main import main
 
 if __name__ == "__main__":
     main()

@@ -91,12 +91,13 @@ async def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
     try:
         async with engine.connect() as connection:
             return {
-                table: [
-                    tuple(row)
-                    for row in await connection.execute(
-                        text(f"SELECT * FROM {table} ORDER BY 1, 2")
-                    )
-                ]
+                table: sorted(
+                    (
+                        tuple(row)
+                        for row in await connection.execute(text(f"SELECT * FROM {table}"))
+                    ),
+                    key=repr,
+                )
                 for table in (*TABLES, "alembic_version")
             }
     finally:

@@ -21,6 +21,7 @@ app = typer.Typer(
     help="A command-line task manager with subtask trees.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain Click help: --help must not load Rich
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -9,7 +9,6 @@ closes. The service returns plain, fully loaded data for the renderer.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import sys
@@ -76,6 +75,8 @@ def run(
 
     Called from a ``guarded`` command, so every failure becomes an ``Error:`` line.
     """
+    import asyncio
+
     from taskcli.db.schema import FreshDatabase
 
     settings = settings_of(ctx)
@@ -121,6 +122,8 @@ async def _pause_before_commit_for_tests() -> None:
         return
     seconds = os.environ.get("TASKCLI_TEST_PAUSE_BEFORE_COMMIT")
     if seconds:
+        import asyncio
+
         sys.stderr.write("taskcli-test: paused before commit\n")
         sys.stderr.flush()
         await asyncio.sleep(float(seconds))

@@ -12,6 +12,7 @@ db_app = typer.Typer(
     name="db",
     help="Manage the database schema (Alembic migrations).",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

@@ -47,7 +47,9 @@ def add_command(
     title: Annotated[
         str,
         typer.Argument(
-            help="The title ('-' reads one title per line from stdin).", show_default=False
+            metavar="TITLE",
+            help="The title ('-' reads one title per line from stdin).",
+            show_default=False,
         ),
     ],
     parent: Annotated[
@@ -60,10 +62,10 @@ def add_command(
     due: DueOption = None,
     tag: Annotated[
         list[str] | None,
-        typer.Option("--tag", "-t", help="A tag (repeatable).", show_default=False),
+        typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).", show_default=False),
     ] = None,
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="A note.", show_default=False)
+        str | None, typer.Option("--note", "-n", metavar="TEXT", help="A note.", show_default=False)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the new id.")] = False,
     format: TextFormatOption = TextFormat.TEXT,
@@ -107,6 +109,7 @@ def list_command(
         typer.Option(
             "--tag",
             "-t",
+            metavar="TAG",
             help="Only tasks with this tag (repeatable: all of them).",
             show_default=False,
         ),
@@ -284,7 +287,9 @@ def edit_command(
     ] = None,
     note: Annotated[
         str | None,
-        typer.Option("--note", "-n", help="New note ('' clears it).", show_default=False),
+        typer.Option(
+            "--note", "-n", metavar="TEXT", help="New note ('' clears it).", show_default=False
+        ),
     ] = None,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
