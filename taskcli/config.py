@@ -35,6 +35,7 @@ _SCHEMES: dict[str, Backend] = {
     "postgresql+asyncpg": "postgresql",
 }
 _SAFE_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,40}")
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _INVALID_URL = (
     "invalid database URL (expected sqlite:///PATH or postgresql://USER@HOST/DB; "
     "percent-encode special characters in the password)"
@@ -118,6 +119,7 @@ def _parse_postgresql(rest: str) -> DatabaseUrl:
     if parts.fragment:
         raise InvalidDatabaseUrl(_INVALID_URL)
     database = unquote(parts.path.lstrip("/")) or None
+    query = tuple(_connection_parameter(name, value) for name, value in parse_qsl(parts.query))
     return DatabaseUrl(
         backend="postgresql",
         username=unquote(parts.username) if parts.username is not None else None,
@@ -125,8 +127,18 @@ def _parse_postgresql(rest: str) -> DatabaseUrl:
         host=parts.hostname,
         port=port,
         database=database,
-        query=tuple(parse_qsl(parts.query)),
+        query=query,
     )
+
+
+def _connection_parameter(name: str, value: str) -> tuple[str, str]:
+    """The URL parameters taskcli passes on; libpq's ``sslmode`` becomes asyncpg's ``ssl``."""
+    if name in ("sslmode", "ssl"):
+        if value not in _SSL_MODES:
+            raise InvalidDatabaseUrl(f"{name} must be one of {', '.join(_SSL_MODES)}")
+        return "ssl", value
+    shown = f" '{name}'" if _SAFE_SCHEME.fullmatch(name) else ""
+    raise InvalidDatabaseUrl(f"unsupported database URL parameter{shown} (supported: sslmode)")
 
 
 def default_database_path() -> Path:

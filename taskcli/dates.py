@@ -11,7 +11,6 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from taskcli.errors import UsageError
-from taskcli.textsafe import terminal_safe
 
 ACCEPTED_FORMS = (
     "YYYY-MM-DD, YYYY-MM-DDTHH:MM, today, tomorrow, yesterday, a weekday (fri, friday), "
@@ -30,7 +29,7 @@ def parse_date(text: str, *, now: datetime | None = None) -> datetime:
     value = " ".join(text.strip().lower().split())
     parsed = _parse(value, now)
     if parsed is None:
-        raise UsageError(f"invalid date {terminal_safe(text)!r}; accepted forms: {ACCEPTED_FORMS}")
+        raise UsageError(f"invalid date {text!r}; accepted forms: {ACCEPTED_FORMS}")
     return parsed
 
 

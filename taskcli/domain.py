@@ -63,7 +63,7 @@ def validate_title(text: str) -> str:
     if not title:
         raise UsageError("title must not be empty")
     _reject_surrogates(title, "title")
-    if "\n" in title or "\r" in title:
+    if any(separator in title for separator in "\n\r\u2028\u2029"):
         raise UsageError("title must be one line")
     if any(unicodedata.category(char) == "Cc" for char in title):
         raise UsageError("title contains control characters")

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from support import REPO_ROOT, Cli, execute, run_subprocess
 
+from taskcli.db.schema import SCHEMA_HEAD
+
 WORKERS = int(os.environ.get("TASKCLI_STORM_WORKERS", "8"))
 OPERATIONS = int(os.environ.get("TASKCLI_STORM_OPERATIONS", "25"))
 MOVE_ROUNDS = int(os.environ.get("TASKCLI_STORM_MOVE_ROUNDS", "12"))
@@ -153,5 +155,5 @@ def test_many_first_uses_of_one_missing_file(tmp_path: Path) -> None:
         url, "SELECT count(*) FROM task", "SELECT version_num FROM alembic_version"
     )
     assert count == (8,)
-    assert versions == [("0001",)]
+    assert versions == [(SCHEMA_HEAD,)]
     assert run_subprocess(["list", "-f", "ids"], env={"TASKCLI_DATABASE_URL": url}).returncode == 0

@@ -22,6 +22,8 @@ import pytest
 from support import REPO_ROOT, Cli, dump, execute
 from test_concurrency import assert_consistent
 
+from taskcli.db.schema import SCHEMA_HEAD
+
 ROUNDS = int(os.environ.get("TASKCLI_KILL_ROUNDS", "30"))
 BULK_LINES = 2_000
 SUBTREE_SIZE = 100
@@ -170,7 +172,7 @@ def test_kill_during_db_upgrade(
         tables = _tables(url)
         assert tables in (set(), {"alembic_version", "task", "tag", "task_tag"}), tables
         if tables:
-            assert dump(url)["alembic_version"] == [("0001",)]
+            assert dump(url)["alembic_version"] == [(SCHEMA_HEAD,)]
         upgrade = subprocess.run(
             [sys.executable, "-m", "taskcli", "db", "upgrade"],
             env={**os.environ, "TASKCLI_DATABASE_URL": url, "PYTHONPATH": str(REPO_ROOT)},

@@ -75,11 +75,22 @@ def run(
 
     Called from a ``guarded`` command, so every failure becomes an ``Error:`` line.
     """
+    return execute(settings_of(ctx), service, write=write, **kwargs)
+
+
+def execute(
+    settings: Settings,
+    service: Callable[..., Awaitable[T]],
+    /,
+    *,
+    write: bool,
+    **kwargs: Any,
+) -> T:
+    """``run`` for callers that have their settings already (completion)."""
     import asyncio
 
     from taskcli.db.schema import FreshDatabase
 
-    settings = settings_of(ctx)
     _prepare_database(settings)
     try:
         return asyncio.run(_execute(settings, service, write, kwargs))
@@ -140,6 +151,8 @@ def _prepare_database(settings: Settings) -> None:
         # Refused before aiosqlite tries to open it: a failed open there can leave
         # its worker thread printing "Event loop is closed" after asyncio.run ends.
         raise DatabaseUnreachable(f"cannot open database {database.path}: it is a directory")
+    if database.path.exists() and not os.access(database.path, os.R_OK):
+        raise DatabaseUnreachable(f"cannot open database {database.path}: permission denied")
     if files.needs_creation(database.path):
         _bootstrap(settings)
     elif (warning := files.loose_permissions_warning(database.path)) is not None:

@@ -7,6 +7,7 @@ echo it, password included, on a ``%``); it travels in ``Config.attributes``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +47,8 @@ def migrations_directory() -> Path:
 def alembic_config(settings: Settings) -> Config:
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's default stream is sys.stdout as it was when alembic was imported.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(migrations_directory()).replace("%", "%%"))
     config.attributes[SETTINGS_ATTRIBUTE] = settings
     return config
@@ -73,7 +75,7 @@ def current(settings: Settings) -> None:
     database = settings.database
     if database.backend == "sqlite" and database.path and files.needs_creation(database.path):
         return
-    with _alembic_errors(settings):
+    with _alembic_errors(settings, failure="cannot read the schema revision"):
         command.current(alembic_config(settings))
 
 
@@ -81,7 +83,7 @@ def history(settings: Settings) -> None:
     """Print the revision history, newest first; needs no database."""
     from alembic import command
 
-    with _alembic_errors(settings):
+    with _alembic_errors(settings, failure="cannot read the migration history"):
         command.history(alembic_config(settings))
 
 
@@ -121,7 +123,9 @@ def _migrate(
 
 
 @contextmanager
-def _alembic_errors(settings: Settings) -> Iterator[None]:
+def _alembic_errors(
+    settings: Settings, *, failure: str = "migration failed and was rolled back"
+) -> Iterator[None]:
     """Map Alembic's and the migrations' failures to domain errors."""
     from alembic.util import CommandError
 
@@ -140,8 +144,7 @@ def _alembic_errors(settings: Settings) -> Iterator[None]:
         raise UsageError(message.splitlines()[0]) from None
     except Exception as error:
         raise MigrationError(
-            f"migration failed and was rolled back: {type(error).__name__}: "
-            f"{str(error).splitlines()[0] if str(error) else ''}"
+            f"{failure}: {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
         ) from error
 
 

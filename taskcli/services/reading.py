@@ -30,7 +30,8 @@ async def get_tree(
     """The forest (or one subtree), pruned for display; progress counts every descendant.
 
     Without ``include_done``, done tasks are shown only when they have pending
-    descendants. ``depth`` limits the levels shown (1 = the roots only).
+    descendants (a task named by ``root_id`` is always shown, so ``tree ID``
+    has one node). ``depth`` limits the levels shown (1 = the roots only).
     """
     if root_id is None:
         selection, tag_rows = queries.select_tasks(), queries.select_all_tags()
@@ -46,11 +47,16 @@ async def get_tree(
         if root_id is not None
         else [v.id for v in views.values() if v.parent_id not in views]
     )
-    return _assemble(views, sorted(roots), depth, include_done)
+    return _assemble(views, sorted(roots), depth, include_done, named_root=root_id is not None)
 
 
 def _assemble(
-    views: dict[int, TaskView], root_ids: list[int], depth: int | None, include_done: bool
+    views: dict[int, TaskView],
+    root_ids: list[int],
+    depth: int | None,
+    include_done: bool,
+    *,
+    named_root: bool = False,
 ) -> list[TreeNode]:
     children: dict[int, list[int]] = defaultdict(list)
     for view in sorted(views.values(), key=lambda v: v.id):
@@ -82,7 +88,7 @@ def _assemble(
             node.children = [build(c, level + 1) for c in children[task_id] if visible(c)]
         return node
 
-    return [build(task_id, 1) for task_id in root_ids if visible(task_id)]
+    return [build(task_id, 1) for task_id in root_ids if named_root or visible(task_id)]
 
 
 def _with_progress(view: TaskView, progress: Progress) -> TaskView:
@@ -104,3 +110,12 @@ async def describe_tasks(session: AsyncSession, *, ids: list[int]) -> list[TaskV
     """The tasks with these ids (``TaskNotFound`` for a missing one), with progress."""
     await require_tasks(session, ids)
     return await load_views(session, queries.select_by_ids(ids), with_progress=True)
+
+
+async def id_titles(
+    session: AsyncSession, *, prefix: str, limit: int = 100
+) -> list[tuple[int, str]]:
+    """(id, title) of pending tasks whose id starts with ``prefix``, for shell completion."""
+    return [
+        (row.id, row.title) for row in await rows(session, queries.select_id_titles(prefix, limit))
+    ]

@@ -1,0 +1,174 @@
+"""Bad input (RELIABILITY.md T4, plus our own cases): the SPEC's exit code,
+one clear ``Error:`` line (or Click's own usage message for exit 2), nothing
+on stdout, and not a single row changed."""
+
+from __future__ import annotations
+
+import pytest
+from support import Cli, dump
+from taskhelpers import Row, add, as_json, insert_tasks
+
+MISSING = "424242"
+HUGE = "99999999999999999999"
+CLICK = None  # Click's own usage error: its format is not ours to pin
+
+# (args, exit code, expected substring of our one Error: line, or CLICK)
+CASES = [
+    # add: titles
+    pytest.param(("add", ""), 2, "title must not be empty", id="add-empty-title"),
+    pytest.param(("add", "   "), 2, "title must not be empty", id="add-blank-title"),
+    pytest.param(("add", "x" * 501), 2, "title is longer than 500", id="add-501-chars"),
+    pytest.param(("add", "a\x1b[2Jb"), 2, "title contains control char", id="add-escape"),
+    pytest.param(("add", "ding\x07"), 2, "title contains control char", id="add-bell"),
+    pytest.param(("add", "line1\nline2"), 2, "title must be one line", id="add-multiline"),
+    pytest.param(("add", "Done\rFAILED"), 2, "title must be one line", id="add-carriage-ret"),
+    pytest.param(("add", "one\u2028two"), 2, "title must be one line", id="add-line-separator"),
+    pytest.param(("add", "\udcff\udcfe"), 2, "title is not valid UTF-8", id="add-non-utf8"),
+    pytest.param(("add",), 2, CLICK, id="add-no-title"),
+    # add: parent ids
+    pytest.param(("add", "x", "--parent", "abc"), 2, CLICK, id="add-parent-abc"),
+    pytest.param(("add", "x", "--parent", "0"), 2, "must be a positive task id", id="add-parent-0"),
+    pytest.param(("add", "x", "-p", "-3"), 2, "must be a positive task id", id="add-parent-neg"),
+    pytest.param(("add", "x", "--parent", HUGE), 2, "task id out of range", id="add-parent-huge"),
+    pytest.param(("add", "x", "--parent", MISSING), 1, "no task 424242", id="add-parent-missing"),
+    # add: other values
+    pytest.param(("add", "x", "--priority", "urgent"), 2, CLICK, id="add-priority-urgent"),
+    pytest.param(("add", "x", "--due", "2026-02-30"), 2, "accepted forms:", id="add-due-feb-30"),
+    pytest.param(("add", "x", "--due", "2026-13-01"), 2, "invalid date", id="add-due-month-13"),
+    pytest.param(
+        ("add", "x", "--due", "tomorrow; DROP TABLE task"), 2, "invalid date", id="add-due-sql"
+    ),
+    pytest.param(("add", "x", "--due", "next blursday"), 2, "invalid date", id="add-due-words"),
+    pytest.param(("add", "x", "-d", "31/12/2026"), 2, "invalid date", id="add-due-slashes"),
+    pytest.param(("add", "x", "--tag", ""), 2, "tag must be a lowercase word", id="add-tag-empty"),
+    pytest.param(("add", "x", "-t", "two words"), 2, "tag must be a lowercase", id="add-tag-space"),
+    pytest.param(("add", "x", "-t", "a,b"), 2, "tag must be a lowercase word", id="add-tag-comma"),
+    pytest.param(("add", "x", "-t", "x" * 65), 2, "at most 64 characters", id="add-tag-65"),
+    pytest.param(
+        ("add", "x", "-n", "a\x1b]0;t\x07"), 2, "note contains control", id="add-note-osc"
+    ),
+    # done / undone
+    pytest.param(("done", MISSING), 1, "no task 424242", id="done-missing"),
+    pytest.param(("done", "5", MISSING), 1, "no task 424242", id="done-one-missing"),
+    pytest.param(("done", "1"), 4, "task 1 has 3 pending subtasks; use -r", id="done-open-subs"),
+    pytest.param(("done", "0"), 2, "must be a positive task id", id="done-id-0"),
+    pytest.param(("done", "abc"), 2, CLICK, id="done-id-abc"),
+    pytest.param(("done", HUGE), 2, "task id out of range", id="done-id-huge"),
+    pytest.param(("done",), 2, CLICK, id="done-no-ids"),
+    pytest.param(("undone", MISSING), 1, "no task 424242", id="undone-missing"),
+    pytest.param(("undone", "5", "0"), 2, "must be a positive task id", id="undone-id-0"),
+    # show / tree
+    pytest.param(("show", MISSING), 1, "no task 424242", id="show-missing"),
+    pytest.param(("show", "abc"), 2, CLICK, id="show-id-abc"),
+    pytest.param(("show", "-3"), 2, CLICK, id="show-id-neg"),
+    pytest.param(("show", "0"), 2, "must be a positive task id", id="show-id-0"),
+    pytest.param(("show", HUGE), 2, "task id out of range", id="show-id-huge"),
+    pytest.param(("show", "5", "-f", "csv"), 2, CLICK, id="show-format-csv"),
+    pytest.param(("tree", MISSING), 1, "no task 424242", id="tree-missing"),
+    pytest.param(("tree", "--depth", "0"), 2, CLICK, id="tree-depth-0"),
+    pytest.param(("tree", "-f", "yaml"), 2, CLICK, id="tree-format-yaml"),
+    # edit
+    pytest.param(("edit", MISSING, "--title", "x"), 1, "no task 424242", id="edit-missing"),
+    pytest.param(("edit", "5"), 2, "nothing to change", id="edit-nothing"),
+    pytest.param(("edit", "5", "--title", " "), 2, "title must not be empty", id="edit-blank"),
+    pytest.param(("edit", "5", "--title", "a\nb"), 2, "title must be one line", id="edit-2-lines"),
+    pytest.param(("edit", "5", "-P", "urgent"), 2, CLICK, id="edit-priority-urgent"),
+    pytest.param(("edit", "5", "--due", "someday"), 2, "invalid date", id="edit-due-someday"),
+    pytest.param(("edit", "5", "--tag", "two words"), 2, "tag must be", id="edit-tag-space"),
+    pytest.param(("edit", "5", "--tag", "+"), 2, "tag must be", id="edit-tag-plus-only"),
+    pytest.param(("edit", "5", "--tag", "-"), 2, "tag must be", id="edit-tag-minus-only"),
+    pytest.param(("edit", "5", "-t", "+ok", "-t", "-a b"), 2, "tag must be", id="edit-tag-mixed"),
+    # move
+    pytest.param(
+        ("move", "5", "--parent", "5"), 4, "cannot move task 5 under itself", id="mv-self"
+    ),
+    pytest.param(("move", "1", "--parent", "4"), 4, "inside 1's subtree", id="move-cycle"),
+    pytest.param(
+        ("move", "5", "--parent", "6", "--root"), 2, "exactly one of --parent", id="move-both"
+    ),
+    pytest.param(("move", "5"), 2, "exactly one of --parent PID or --root", id="move-neither"),
+    pytest.param(("move", MISSING, "--root"), 1, "no task 424242", id="move-missing"),
+    pytest.param(("move", "5", "-p", MISSING), 1, "no task 424242", id="move-missing-parent"),
+    pytest.param(("move", "5", "-p", "0"), 2, "must be a positive task id", id="move-parent-0"),
+    # rm
+    pytest.param(("rm", "-y", MISSING), 1, "no task 424242", id="rm-missing"),
+    pytest.param(("rm", "-y", "1"), 4, "task 1 has 4 subtasks; use -r", id="rm-with-subtasks"),
+    pytest.param(("rm", "-y", "6", "abc"), 2, CLICK, id="rm-id-abc"),
+    # list
+    pytest.param(("list", "--sort", "title; DROP TABLE task"), 2, CLICK, id="list-sort-sql"),
+    pytest.param(("list", "--sort", "bogus"), 2, CLICK, id="list-sort-bogus"),
+    pytest.param(("list", "--status", "open"), 2, CLICK, id="list-status-open"),
+    pytest.param(("list", "--limit", "-1"), 2, CLICK, id="list-limit-neg"),
+    pytest.param(("list", "--limit", "abc"), 2, CLICK, id="list-limit-abc"),
+    pytest.param(("list", "--format", "yaml"), 2, CLICK, id="list-format-yaml"),
+    pytest.param(("list", "--priority", "urgent"), 2, CLICK, id="list-priority-urgent"),
+    pytest.param(("list", "--due-before", "soon"), 2, "invalid date", id="list-due-before-soon"),
+    pytest.param(("list", "--parent", MISSING), 1, "no task 424242", id="list-parent-missing"),
+    pytest.param(("list", "--parent", "0"), 2, "must be a positive task id", id="list-parent-0"),
+    pytest.param(("list", "--tag", "a b"), 2, "tag must be a lowercase word", id="list-tag-space"),
+]
+
+
+@pytest.fixture
+def seeded(cli: Cli, db_url: str) -> Cli:
+    """1 Parent > (2 > 4, 3 [done] > 7): 3 of 4 descendants pending; 5 Leaf; 6 Other."""
+    insert_tasks(
+        db_url,
+        [
+            Row(1, "Parent", tags=("work",)),
+            Row(2, "Child", parent_id=1),
+            Row(3, "Child 2", parent_id=1, status="done"),
+            Row(4, "Grandchild", parent_id=2),
+            Row(5, "Leaf", tags=("a",)),
+            Row(6, "Other", tags=("work", "a")),
+            Row(7, "Pending under done", parent_id=3),
+        ],
+    )
+    return cli
+
+
+@pytest.mark.parametrize(("args", "code", "message"), CASES)
+def test_bad_input(
+    seeded: Cli, db_url: str, args: tuple[str, ...], code: int, message: str | None
+) -> None:
+    """Right exit code, one clear line on stderr, empty stdout, database unchanged."""
+    before = dump(db_url)
+    result = seeded(*args)
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    if message is CLICK:
+        assert result.stderr.strip()
+        assert not result.stderr.startswith("Error: internal error")
+    else:
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("Error: "), result.stderr
+        assert message in lines[0]
+    assert dump(db_url) == before
+
+
+def test_cases_cover_enough_ground() -> None:
+    """The table stays at least 30 rows and uses every exit code of these commands."""
+    assert len(CASES) >= 30
+    assert {case.values[1] for case in CASES} == {1, 2, 4}
+
+
+def test_title_of_500_characters_is_accepted(cli: Cli) -> None:
+    """The boundary: exactly 500 characters (after trimming) is a valid title."""
+    title = "é" + "x" * 498 + "!"
+    assert len(title) == 500
+    assert as_json(cli, "add", f"  {title}  ")["title"] == title
+    assert as_json(cli, "show", "1")["title"] == title
+    assert as_json(cli, "edit", "1", "--title", title[::-1])["title"] == title[::-1]
+
+
+def test_title_of_unicode_format_characters_is_accepted(cli: Cli) -> None:
+    """Only control characters (Cc) are refused; bidi and zero-width text is data."""
+    for title in ("zero\u200bwidth", "abc\u202edcba", "emoji \U0001f600 ok"):
+        add(cli, title)
+    assert [t["title"] for t in as_json(cli, "list", "--sort", "id")] == [
+        "zero\u200bwidth",
+        "abc\u202edcba",
+        "emoji \U0001f600 ok",
+    ]

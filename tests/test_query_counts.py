@@ -1,0 +1,85 @@
+"""Query counts do not grow with the number of tasks (SPEC: no N+1).
+
+Every statement any engine sends is counted around one in-process command.
+The counts are pinned exactly, so a change in how trees and lists load is
+noticed here, and they must be the same for 10 tasks and for 1,000.
+"""
+
+from __future__ import annotations
+
+import pytest
+from support import Cli
+from taskhelpers import chain_forest, count_statements, insert_tasks
+
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "list": ("list",),
+    "list-json": ("list", "-f", "json", "--status", "all"),
+    "list-tag": ("list", "--tag", "bulk", "--sort", "priority"),
+    "tree-json": ("tree", "-f", "json"),
+    "tree-all": ("tree", "--all"),
+    "subtree-json": ("tree", "1", "-f", "json"),
+    "show": ("show", "2"),
+    "show-json": ("show", "2", "-f", "json"),
+}
+
+# Per command: the schema check, then each selection with one query for its
+# tags (and one for rolled-up progress where shown). SQLite adds the explicit
+# BEGIN that taskcli issues itself.
+EXPECTED: dict[str, dict[str, int]] = {
+    "sqlite": {
+        "list": 5,  # BEGIN, schema, tasks, tags, progress
+        "list-json": 5,
+        "list-tag": 5,
+        "tree-json": 4,  # BEGIN, schema, all tasks, all tags
+        "tree-all": 4,
+        "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
+        "show": 10,  # BEGIN, schema, task (3), ancestors (2), subtasks (3)
+        "show-json": 10,
+    },
+    "postgresql": {
+        "list": 4,
+        "list-json": 4,
+        "list-tag": 4,
+        "tree-json": 3,
+        "tree-all": 3,
+        "subtree-json": 5,
+        "show": 9,
+        "show-json": 9,
+    },
+}
+
+
+def _counts(cli: Cli) -> dict[str, int]:
+    counts = {}
+    for name, args in COMMANDS.items():
+        with count_statements() as statements:
+            result = cli.ok(*args)
+        assert result.stdout, name
+        counts[name] = len(statements)
+    return counts
+
+
+@pytest.mark.parametrize("depth", [3, 10])
+def test_statement_counts_do_not_depend_on_task_count(
+    cli: Cli, db_url: str, backend: str, depth: int
+) -> None:
+    """10 tasks and 1,000 tasks, forests ``depth`` levels deep: the same, pinned counts."""
+    forest = chain_forest(1000, depth)
+    insert_tasks(db_url, forest[:10])
+    small = _counts(cli)
+    insert_tasks(db_url, forest[10:])
+    assert len(cli.ok("list", "--status", "all", "-f", "ids").stdout.split()) == 1000
+    large = _counts(cli)
+    assert small == large
+    assert small == EXPECTED[backend]
+
+
+def test_counter_sees_every_statement(cli: Cli, db_url: str) -> None:
+    """The counter itself works: a write command is counted too, and counts grow with work."""
+    insert_tasks(db_url, chain_forest(10, 3))
+    with count_statements() as statements:
+        cli.ok("done", "-r", "1")
+    assert any("UPDATE task" in statement for statement in statements)
+    with count_statements() as outside:
+        pass
+    assert outside == []
