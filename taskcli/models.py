@@ -110,6 +110,11 @@ class Task(SQLModel, table=True):
     completed_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime, nullable=True)
     )
+    # Where an imported task came from ("taskwarrior:<uuid>"), so that
+    # importing the same file again does not duplicate it.
+    external_id: str | None = Field(
+        default=None, sa_column=Column(String(200), nullable=True, index=True, unique=True)
+    )
 
     parent: Optional["Task"] = Relationship(
         back_populates="children",

@@ -18,8 +18,10 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
@@ -68,6 +70,16 @@ def select_by_ids(ids: Iterable[int]) -> Select[Any]:
 
 def select_children(task_id: int) -> Select[Any]:
     return select_tasks().where(task.c.parent_id == task_id).order_by(task.c.id)
+
+
+def select_id_titles(prefix: str, limit: int) -> Select[Any]:
+    """Pending tasks whose id starts with ``prefix``: shell completion."""
+    return (
+        select(task.c.id, task.c.title)
+        .where(task.c.status == Status.PENDING.value, cast(task.c.id, String).startswith(prefix))
+        .order_by(task.c.id)
+        .limit(limit)
+    )
 
 
 def select_list(task_filter: TaskFilter, *, now: datetime) -> Select[Any]:

@@ -95,6 +95,20 @@ def tree_objects(nodes: Sequence[TreeNode]) -> list[dict[str, Any]]:
     ]
 
 
+def export_header() -> str:
+    """The start of ``taskcli export``: records follow one per line, then ``export_footer``."""
+    return '{"format": "taskcli", "version": 1, "tasks": [\n'
+
+
+def export_record(view: TaskView, external_id: str | None, *, first: bool) -> str:
+    record = {**task_object(view), "external_id": external_id}
+    return ("" if first else ",\n") + json.dumps(record, ensure_ascii=True)
+
+
+def export_footer(count: int) -> str:
+    return ("\n" if count else "") + "]}\n"
+
+
 def tasks_csv(views: Iterable[TaskView]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

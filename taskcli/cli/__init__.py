@@ -62,12 +62,13 @@ def root(
 
 
 from taskcli.cli import tasks as _tasks  # noqa: E402, F401  (registers the task commands)
+from taskcli.cli import transfer as _transfer  # noqa: E402, F401
 
 
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        app(prog_name="taskcli")
     except BrokenPipeError:
         silence_stdout()
         raise SystemExit(EXIT_BROKEN_PIPE) from None

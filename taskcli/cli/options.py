@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from taskcli.cli.completion import complete_task_id
+
 
 class ListFormat(StrEnum):
     TABLE = "table"
@@ -34,9 +36,17 @@ class PriorityName(StrEnum):
 
 
 TaskIds = Annotated[
-    list[int], typer.Argument(help="Task ids.", show_default=False, metavar="ID...")
+    list[int],
+    typer.Argument(
+        help="Task ids.", show_default=False, metavar="ID...", autocompletion=complete_task_id
+    ),
 ]
-TaskId = Annotated[int, typer.Argument(help="Task id.", show_default=False, metavar="ID")]
+TaskId = Annotated[
+    int,
+    typer.Argument(
+        help="Task id.", show_default=False, metavar="ID", autocompletion=complete_task_id
+    ),
+]
 PriorityOption = Annotated[
     PriorityName | None,
     typer.Option(

@@ -1,0 +1,149 @@
+"""``taskcli export`` and ``taskcli import``: everything out, everything in."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated
+
+import typer
+
+from taskcli.cli import app
+from taskcli.cli._output import write
+from taskcli.cli._runtime import guarded, run
+from taskcli.cli.options import TextFormat, TextFormatOption
+from taskcli.errors import UsageError
+
+
+class ImportSource(StrEnum):
+    TASKCLI = "taskcli"
+    TASKWARRIOR = "taskwarrior"
+
+
+@app.command("export")
+@guarded
+def export_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to FILE (mode 0600) instead of stdout.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Export every task (done ones too) as one versioned JSON document."""
+    if output is None:
+        _export(ctx, sys.stdout)
+        sys.stdout.flush()
+        return
+    partial = output.with_name(f".{output.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            _export(ctx, stream)
+        partial.replace(output)  # a reader never sees half a file
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _export(ctx: typer.Context, stream: IO[str]) -> None:
+    from taskcli import render
+    from taskcli.services.transfer import export_tasks
+
+    written = 0
+
+    def sink(view: object, external_id: str | None) -> None:
+        nonlocal written
+        stream.write(render.export_record(view, external_id, first=written == 0))  # type: ignore[arg-type]
+        written += 1
+
+    stream.write(render.export_header())
+    count = run(ctx, export_tasks, write=False, sink=sink)
+    stream.write(render.export_footer(count))
+
+
+@app.command("import")
+@guarded
+def import_command(
+    ctx: typer.Context,
+    source: Annotated[
+        str,
+        typer.Argument(metavar="FILE|-", help="The file to read ('-': stdin).", show_default=False),
+    ],
+    from_format: Annotated[
+        ImportSource,
+        typer.Option(
+            "--from", case_sensitive=False, help="taskcli (an export) or taskwarrior (task export)."
+        ),
+    ] = ImportSource.TASKCLI,
+    outline: Annotated[
+        bool, typer.Option("--outline", help="An indented outline or Markdown checklist.")
+    ] = False,
+    format: TextFormatOption = TextFormat.TEXT,
+) -> None:
+    """Import tasks in one transaction: all of them or, on any error, none."""
+    from taskcli.records import ImportReport, load_json, parse_export
+    from taskcli.services.transfer import import_records
+
+    if outline and from_format is not ImportSource.TASKCLI:
+        raise UsageError("give either --outline or --from, not both")
+    text = _read(source)
+    report_extra = ImportReport()
+    if outline:
+        from taskcli.outline import parse_outline
+
+        records = parse_outline(text)
+    elif from_format is ImportSource.TASKWARRIOR:
+        from taskcli.taskwarrior import parse_taskwarrior
+
+        records, skipped, dependencies = parse_taskwarrior(text)
+        report_extra.skipped = dict(skipped)
+        if dependencies:
+            report_extra.notes.append(f"{dependencies} dependencies kept as note lines")
+    else:
+        records = parse_export(load_json(text, "the file"))
+    report = run(ctx, import_records, write=True, records=records)
+    report.skipped, report.notes = report_extra.skipped, report_extra.notes
+    _print_report(report, format)
+
+
+def _read(source: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {source}: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{source} is not UTF-8 text") from None
+
+
+def _print_report(report: object, format: TextFormat) -> None:
+    from taskcli import render
+    from taskcli.records import ImportReport
+
+    assert isinstance(report, ImportReport)
+    if format is TextFormat.JSON:
+        write(
+            render.to_json(
+                {
+                    "imported": len(report.created),
+                    "already_present": report.already_present,
+                    "skipped": report.skipped,
+                    "ids": report.created,
+                }
+            )
+        )
+        return
+    parts = [f"Imported {len(report.created)} task{'s' if len(report.created) != 1 else ''}"]
+    if report.already_present:
+        parts.append(f"{report.already_present} already present")
+    parts += [f"skipped {count} {reason}" for reason, count in sorted(report.skipped.items())]
+    line = ", ".join(parts) + ("; " + "; ".join(report.notes) if report.notes else "")
+    write(line + "\n")

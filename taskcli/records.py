@@ -1,0 +1,157 @@
+"""Tasks as they arrive from a file, before they have ids here (stdlib only).
+
+Every import format (taskcli's own export, Taskwarrior, outlines) is turned
+into ``ImportRecord``s; one service then inserts them, parents first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from taskcli.domain import (
+    Priority,
+    Status,
+    validate_note,
+    validate_tag,
+    validate_task_id,
+    validate_title,
+)
+from taskcli.errors import UsageError
+
+EXPORT_FORMAT = "taskcli"
+EXPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    key: str  # unique within the file: an id, a uuid, a line number
+    parent_key: str | None
+    title: str
+    note: str | None = None
+    status: Status = Status.PENDING
+    priority: Priority = Priority.NONE
+    due: datetime | None = None
+    tags: frozenset[str] = frozenset()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    completed_at: datetime | None = None
+    external_id: str | None = None
+    original_id: int | None = None  # kept when importing into an empty database
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the summary line and ``-f json``."""
+
+    created: dict[str, int] = field(default_factory=dict)  # file key -> new id
+    already_present: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_instant(value: Any, what: str) -> datetime | None:
+    """An ISO 8601 time with offset, or null."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be an ISO 8601 time or null")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"{what} is not an ISO 8601 time: {value!r}") from None
+    if parsed.tzinfo is None:
+        raise UsageError(f"{what} has no UTC offset: {value!r}")
+    return parsed
+
+
+def load_json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"{what} is not valid JSON ({error})") from None
+
+
+def parse_export(document: Any) -> list[ImportRecord]:
+    """Records of a ``taskcli export`` document; the first bad record is named (exit 2)."""
+    if not isinstance(document, Mapping) or document.get("format") != EXPORT_FORMAT:
+        raise UsageError('not a taskcli export (expected {"format": "taskcli", ...})')
+    if document.get("version") != EXPORT_VERSION:
+        raise UsageError(
+            f"unsupported export version {document.get('version')!r} (this taskcli reads 1)"
+        )
+    tasks = document.get("tasks")
+    if not isinstance(tasks, list):
+        raise UsageError('the export has no "tasks" list')
+    return list(_native_records(tasks))
+
+
+def _native_records(tasks: list[Any]) -> Iterator[ImportRecord]:
+    seen: set[int] = set()
+    for number, item in enumerate(tasks, start=1):
+        try:
+            record = _native_record(item)
+        except UsageError as error:
+            task_id = item.get("id") if isinstance(item, Mapping) else None
+            label = f"record {number}" + (f" (id {task_id})" if isinstance(task_id, int) else "")
+            raise UsageError(f"{label}: {error}") from None
+        assert record.original_id is not None
+        if record.original_id in seen:
+            raise UsageError(f"record {number}: id {record.original_id} appears twice")
+        seen.add(record.original_id)
+        yield record
+
+
+def _native_record(item: Any) -> ImportRecord:
+    if not isinstance(item, Mapping):
+        raise UsageError("must be an object")
+    task_id = item.get("id")
+    if not isinstance(task_id, int) or isinstance(task_id, bool):
+        raise UsageError("id must be an integer")
+    validate_task_id(task_id)
+    parent_id = item.get("parent_id")
+    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool)):
+        raise UsageError("parent_id must be an integer or null")
+    title = item.get("title")
+    if not isinstance(title, str):
+        raise UsageError("title must be a string")
+    note = item.get("note")
+    if note is not None and not isinstance(note, str):
+        raise UsageError("note must be a string or null")
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+        raise UsageError("tags must be a list of strings")
+    external_id = item.get("external_id")
+    if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
+        raise UsageError("external_id must be a string of at most 200 characters or null")
+    return ImportRecord(
+        key=str(task_id),
+        parent_key=str(parent_id) if parent_id is not None else None,
+        title=validate_title(title),
+        note=validate_note(note) if note is not None else None,
+        status=_choice(Status, item.get("status", "pending"), "status"),
+        priority=Priority.parse(_text(item.get("priority", "none"), "priority")),
+        due=parse_instant(item.get("due"), "due"),
+        tags=frozenset(validate_tag(tag) for tag in tags),
+        created_at=parse_instant(item.get("created_at"), "created_at"),
+        updated_at=parse_instant(item.get("updated_at"), "updated_at"),
+        completed_at=parse_instant(item.get("completed_at"), "completed_at"),
+        external_id=external_id,
+        original_id=task_id,
+    )
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a string")
+    return value
+
+
+def _choice(kind: type[Status], value: Any, what: str) -> Status:
+    try:
+        return kind(_text(value, what))
+    except ValueError:
+        raise UsageError(f"{what} must be one of {', '.join(kind)}") from None

@@ -1,0 +1,160 @@
+"""Export and import: everything out as a stream, records in as one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from taskcli import queries
+from taskcli.domain import MAX_DEPTH, Status, TaskView
+from taskcli.errors import Conflict, UsageError
+from taskcli.models import Task, TaskTag
+from taskcli.queries import task
+from taskcli.records import ImportRecord, ImportReport
+from taskcli.services._common import ensure_tags, lock_tree, rows, scalar, tags_by_task, utcnow
+
+STREAM_BATCH = 2_000
+
+
+async def export_tasks(
+    session: AsyncSession, *, sink: Callable[[TaskView, str | None], None]
+) -> int:
+    """Hand every task (with its external id) to ``sink`` in id order, a batch at a time.
+
+    Tags are loaded once; task rows are streamed, so memory does not grow with
+    the whole graph.
+    """
+    tags = await tags_by_task(session, queries.select_all_tags())
+    statement = select(*queries.TASK_COLUMNS, task.c.external_id).order_by(task.c.id)
+    result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
+    count = 0
+    async for partition in result.partitions():
+        for row in partition:
+            sink(queries.to_view(row, tags.get(row.id, ())), row.external_id)
+            count += 1
+    return count
+
+
+async def import_records(session: AsyncSession, *, records: Sequence[ImportRecord]) -> ImportReport:
+    """Insert records parents first. Into an empty database their own ids are kept.
+
+    A record whose external id is already here is not added again; its
+    children attach to the task that has it.
+    """
+    await lock_tree(session)
+    report = ImportReport()
+    existing = await _existing_external_ids(session, records)
+    known: dict[str, int] = {}
+    fresh: list[ImportRecord] = []
+    for record in records:
+        if record.external_id is not None and record.external_id in existing:
+            known[record.key] = existing[record.external_id]
+            report.already_present += 1
+        else:
+            fresh.append(record)
+    keep_ids = (
+        bool(fresh) and all(r.original_id is not None for r in fresh) and await _is_empty(session)
+    )
+    levels = await _levels(session, fresh, known)
+    tag_ids = await ensure_tags(session, {tag for record in fresh for tag in record.tags})
+    now = utcnow()
+    for level in levels:
+        values = [_row(record, known, keep_ids, now) for record in level]
+        if keep_ids:
+            await session.exec(insert(Task), params=values)  # type: ignore[call-overload]
+            new_ids = [record.original_id for record in level]
+        else:
+            result = await session.exec(insert(Task).returning(Task.id), params=values)  # type: ignore[call-overload]
+            new_ids = sorted(result.scalars())  # assigned in VALUES order
+        links = []
+        for record, new_id in zip(level, new_ids, strict=True):
+            assert new_id is not None
+            known[record.key] = report.created[record.key] = new_id
+            links += [{"task_id": new_id, "tag_id": tag_ids[tag]} for tag in sorted(record.tags)]
+        if links:
+            await session.exec(insert(TaskTag), params=links)  # type: ignore[call-overload]
+    if keep_ids and session.bind.dialect.name == "postgresql":
+        await session.exec(  # type: ignore[call-overload]
+            text("SELECT setval(pg_get_serial_sequence('task', 'id'), (SELECT max(id) FROM task))")
+        )
+    return report
+
+
+def _row(record: ImportRecord, known: dict[str, int], keep_ids: bool, now: Any) -> dict[str, Any]:
+    done = record.status is Status.DONE
+    row = {
+        "title": record.title,
+        "note": record.note,
+        "status": record.status.value,
+        "priority": int(record.priority),
+        "due": record.due,
+        "parent_id": known[record.parent_key] if record.parent_key is not None else None,
+        "created_at": record.created_at or now,
+        "updated_at": record.updated_at or record.created_at or now,
+        "completed_at": (record.completed_at or now) if done else None,
+        "external_id": record.external_id,
+    }
+    if keep_ids:
+        row["id"] = record.original_id
+    return row
+
+
+async def _levels(
+    session: AsyncSession, records: Sequence[ImportRecord], known: dict[str, int]
+) -> list[list[ImportRecord]]:
+    """Records grouped so that every parent comes in an earlier group; checks depth."""
+    by_key = {record.key: record for record in records}
+    depth: dict[str, int] = {}
+    base_depth: dict[int, int] = {}
+    for record in records:
+        chain: list[ImportRecord] = []
+        current: ImportRecord | None = record
+        while current is not None and current.key not in depth:
+            if len(chain) > len(records):
+                raise UsageError(f"record {record.key!r}: its parents form a cycle")
+            chain.append(current)
+            parent = current.parent_key
+            if parent is None or parent in known:
+                current = None
+            elif parent in by_key:
+                current = by_key[parent]
+            else:
+                raise UsageError(f"record {current.key!r}: parent {parent!r} is not in the file")
+        for item in reversed(chain):
+            parent = item.parent_key
+            if parent is None:
+                depth[item.key] = 1
+            elif parent in known:
+                existing_id = known[parent]
+                if existing_id not in base_depth:
+                    base_depth[existing_id] = await scalar(
+                        session, queries.select_depth(existing_id)
+                    )
+                depth[item.key] = base_depth[existing_id] + 1
+            else:
+                depth[item.key] = depth[parent] + 1
+            if depth[item.key] > MAX_DEPTH:
+                raise Conflict(f"record {item.key!r} would pass the depth limit of {MAX_DEPTH}")
+    grouped: dict[int, list[ImportRecord]] = defaultdict(list)
+    for record in records:
+        grouped[depth[record.key]].append(record)
+    return [grouped[level] for level in sorted(grouped)]
+
+
+async def _existing_external_ids(
+    session: AsyncSession, records: Sequence[ImportRecord]
+) -> dict[str, int]:
+    wanted = {record.external_id for record in records if record.external_id is not None}
+    if not wanted:
+        return {}
+    statement = select(task.c.external_id, task.c.id).where(task.c.external_id.is_not(None))
+    found = await rows(session, statement)
+    return {external_id: task_id for external_id, task_id in found if external_id in wanted}
+
+
+async def _is_empty(session: AsyncSession) -> bool:
+    return await scalar(session, select(func.count()).select_from(task)) == 0

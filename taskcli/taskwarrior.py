@@ -1,0 +1,187 @@
+"""Taskwarrior's ``task export`` JSON as import records (stdlib only).
+
+description → title; pending and waiting → pending; completed → done at its
+``end``; deleted and recurring templates are skipped and counted; H/M/L →
+high/medium/low; annotations → note lines with their dates; a dotted project
+(``Home.Garden``) → parent tasks named by each segment; dependencies are kept
+as note lines and reported. Each task keeps its uuid as ``taskwarrior:<uuid>``
+so that importing the same file again adds nothing twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from taskcli.domain import (
+    MAX_TAG_LENGTH,
+    MAX_TITLE_LENGTH,
+    Priority,
+    Status,
+    validate_note,
+    validate_tag,
+)
+from taskcli.errors import UsageError
+from taskcli.records import ImportRecord, load_json
+
+_PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW}
+_SKIPPED = {"deleted": "deleted", "recurring": "recurring templates"}
+
+
+def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]:
+    """Records (projects first), skipped counts by reason, and how many dependencies were kept."""
+    items = _items(text)
+    titles = {
+        item.get("uuid"): item.get("description", "") for item in items if isinstance(item, Mapping)
+    }
+    records: dict[str, ImportRecord] = {}
+    skipped: Counter[str] = Counter()
+    dependencies = 0
+    for number, item in enumerate(items, start=1):
+        try:
+            if not isinstance(item, Mapping):
+                raise UsageError("must be an object")
+            status = item.get("status", "pending")
+            if status in _SKIPPED:
+                skipped[_SKIPPED[status]] += 1
+                continue
+            depends = _depends(item.get("depends"))
+            dependencies += len(depends)
+            parent_key = _add_projects(records, item.get("project"))
+            record = _record(item, status, parent_key, depends, titles)
+        except UsageError as error:
+            raise UsageError(f"Taskwarrior task {number}: {error}") from None
+        records[record.key] = record
+    return list(records.values()), skipped, dependencies
+
+
+def _items(text: str) -> list[Any]:
+    stripped = text.strip()
+    if not stripped:
+        return []
+    if stripped.startswith("["):
+        document = load_json(stripped, "the Taskwarrior export")
+        if not isinstance(document, list):
+            raise UsageError("a Taskwarrior export is a JSON array of tasks")
+        return document
+    # Older versions print one JSON object per line.
+    return [
+        load_json(line, f"line {n} of the Taskwarrior export")
+        for n, line in enumerate(stripped.splitlines(), 1)
+        if line.strip()
+    ]
+
+
+def _add_projects(records: dict[str, ImportRecord], project: Any) -> str | None:
+    """Make (or reuse) one task per project segment; return the innermost one's key."""
+    if project is None or project == "":
+        return None
+    if not isinstance(project, str):
+        raise UsageError("project must be a string")
+    parent_key: str | None = None
+    path = ""
+    for segment in (part.strip() for part in project.split(".")):
+        if not segment:
+            continue
+        path = f"{path}.{segment}" if path else segment
+        key = f"taskwarrior-project:{path}"
+        if key not in records:
+            records[key] = ImportRecord(
+                key=key, parent_key=parent_key, title=_title(segment), external_id=key
+            )
+        parent_key = key
+    return parent_key
+
+
+def _record(
+    item: Mapping[str, Any],
+    status: str,
+    parent_key: str | None,
+    depends: list[str],
+    titles: Mapping[Any, Any],
+) -> ImportRecord:
+    uuid = item.get("uuid")
+    if not isinstance(uuid, str) or not uuid:
+        raise UsageError("uuid is missing")
+    if status not in ("pending", "waiting", "completed"):
+        raise UsageError(f"unknown status {status!r}")
+    done = status == "completed"
+    note_lines = [
+        f"{_when(annotation.get('entry'))}: {annotation.get('description', '')}".strip()
+        for annotation in item.get("annotations") or []
+        if isinstance(annotation, Mapping)
+    ]
+    note_lines += [f"Depends on: {titles.get(d) or 'an unknown task'} ({d})" for d in depends]
+    tags = item.get("tags") or []
+    if not isinstance(tags, list):
+        raise UsageError("tags must be a list")
+    priority = item.get("priority")
+    return ImportRecord(
+        key=f"taskwarrior:{uuid}",
+        parent_key=parent_key,
+        title=_title(item.get("description")),
+        note=validate_note("\n".join(note_lines)) if note_lines else None,
+        status=Status.DONE if done else Status.PENDING,
+        priority=_PRIORITIES.get(priority, Priority.NONE)
+        if isinstance(priority, str)
+        else Priority.NONE,
+        due=_instant(item.get("due"), "due"),
+        tags=frozenset(tag for tag in map(_tag, tags) if tag),
+        created_at=_instant(item.get("entry"), "entry"),
+        updated_at=_instant(item.get("modified"), "modified"),
+        completed_at=_instant(item.get("end"), "end") if done else None,
+        external_id=f"taskwarrior:{uuid}",
+    )
+
+
+def _title(value: Any) -> str:
+    """Taskwarrior descriptions may be long or hold newlines: fold them to one line."""
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError("description is missing")
+    title = " ".join(value.split())
+    if len(title) > MAX_TITLE_LENGTH:
+        title = title[: MAX_TITLE_LENGTH - 1] + "…"
+    return "".join(char if char.isprintable() else " " for char in title)
+
+
+def _tag(value: Any) -> str | None:
+    """Taskwarrior tags may hold characters ours do not ('c++', 'a.b'): fold them to '-'."""
+    if not isinstance(value, str):
+        raise UsageError("tags must be strings")
+    folded = re.sub(r"[^\w-]+", "-", value.strip().lower()).strip("-")[:MAX_TAG_LENGTH]
+    return validate_tag(folded) if folded else None
+
+
+def _depends(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):  # Taskwarrior 2.x: comma-separated
+        return [part for part in value.split(",") if part]
+    if isinstance(value, list):
+        return [str(part) for part in value]
+    raise UsageError("depends must be a list of uuids")
+
+
+def _instant(value: Any, what: str) -> datetime | None:
+    """Taskwarrior's ``20261201T170000Z`` (or ISO 8601)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UsageError(f"{what} must be a date string")
+    for pattern in ("%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise UsageError(f"{what} is not a Taskwarrior date: {value!r}")
+
+
+def _when(value: Any) -> str:
+    try:
+        instant = _instant(value, "annotation entry")
+    except UsageError:
+        return "undated"
+    return instant.astimezone().strftime("%Y-%m-%d %H:%M") if instant else "undated"
