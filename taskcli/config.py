@@ -23,6 +23,9 @@ Backend = Literal["sqlite", "postgresql"]
 ENV_DATABASE_URL = "TASKCLI_DATABASE_URL"
 ENV_LOCK_TIMEOUT = "TASKCLI_LOCK_TIMEOUT"
 ENV_DEBUG = "TASKCLI_DEBUG"
+ENV_JOURNAL_KEEP = "TASKCLI_JOURNAL_KEEP"
+ENV_JOURNAL = "TASKCLI_JOURNAL"
+DEFAULT_JOURNAL_KEEP = 10_000
 # Generous: under a storm of writers SQLite's polling busy handler is not fair, and
 # a short wait can starve one process while others keep taking the lock.
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -155,6 +158,8 @@ class Settings:
     database: DatabaseUrl
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False
+    journal_keep: int = DEFAULT_JOURNAL_KEEP  # operations kept for undo, log and history
+    journal: bool = True  # TASKCLI_JOURNAL=0 turns journaling (and so undo) off
 
 
 def resolve_settings(db_option: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -168,6 +173,8 @@ def resolve_settings(db_option: str | None, environ: Mapping[str, str] = os.envi
         database=database,
         lock_timeout=_lock_timeout(environ.get(ENV_LOCK_TIMEOUT)),
         debug=environ.get(ENV_DEBUG, "") not in ("", "0"),
+        journal_keep=_journal_keep(environ.get(ENV_JOURNAL_KEEP)),
+        journal=environ.get(ENV_JOURNAL, "1").strip().lower() not in ("0", "off", "false", "no"),
     )
 
 
@@ -181,3 +188,11 @@ def _lock_timeout(raw: str | None) -> float:
     if not 0 < value <= 3600:
         raise UsageError(f"{ENV_LOCK_TIMEOUT} must be a number of seconds between 0 and 3600")
     return value
+
+
+def _journal_keep(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_JOURNAL_KEEP
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise UsageError(f"{ENV_JOURNAL_KEEP} must be a whole number of operations, at least 1")
+    return int(raw)

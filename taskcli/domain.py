@@ -210,3 +210,34 @@ class Removal:
 
     tasks: tuple[TaskView, ...]
     descendants: int
+
+
+@dataclass(frozen=True)
+class OperationView:
+    """One journaled command, for ``taskcli log``."""
+
+    id: int
+    created_at: datetime
+    user: str
+    command: str
+    state: str
+    tasks_touched: int
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """What one operation did to one task, field by field."""
+
+    operation_id: int
+    created_at: datetime
+    command: str
+    state: str
+    kind: str  # created, changed, deleted
+    fields: tuple[FieldChange, ...]

@@ -9,7 +9,16 @@ loudly in a test instead of issuing one query per node (or ``MissingGreenlet``).
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, SmallInteger, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Relationship, SQLModel
@@ -126,3 +135,56 @@ class Task(SQLModel, table=True):
     tags: list[Tag] = Relationship(
         back_populates="tasks", link_model=TaskTag, sa_relationship_kwargs={"lazy": "raise"}
     )
+
+
+class Operation(SQLModel, table=True):
+    """One journaled command: what ran, who ran it, and whether it is undone."""
+
+    __tablename__ = "operation"
+    __table_args__ = (
+        CheckConstraint("state IN ('applied', 'undone', 'discarded')", name="state"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False)
+    )
+    user_name: str = Field(sa_column=Column(String(100), nullable=False, index=True))
+    command: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="applied", sa_column=Column(String(9), nullable=False))
+
+
+class Change(SQLModel, table=True):
+    """One row touched by an operation: its old and new values (JSON; null = absent).
+
+    Written by database triggers, so nothing a command does escapes the journal.
+    """
+
+    __tablename__ = "change"
+    __table_args__ = (
+        Index("ix_change_table_name_row_key", "table_name", "row_key"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    operation_id: int = Field(
+        sa_column=Column(ForeignKey("operation.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    table_name: str = Field(sa_column=Column(String(16), nullable=False))
+    row_key: str = Field(sa_column=Column(String(64), nullable=False))
+    old_row: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    new_row: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class JournalCursor(SQLModel, table=True):
+    """SQLite only: the operation the triggers file changes under (one row, id 1).
+
+    PostgreSQL uses a transaction-local setting instead, so concurrent
+    writers do not queue on this row.
+    """
+
+    __tablename__ = "journal_cursor"
+
+    id: int = Field(default=1, primary_key=True)
+    operation_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))

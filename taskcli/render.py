@@ -19,7 +19,15 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from taskcli.domain import Priority, Status, TaskDetail, TaskView, TreeNode
+from taskcli.domain import (
+    HistoryEntry,
+    OperationView,
+    Priority,
+    Status,
+    TaskDetail,
+    TaskView,
+    TreeNode,
+)
 from taskcli.textsafe import terminal_safe
 
 JSON_KEYS = (
@@ -183,9 +191,14 @@ def _cells(view: TaskView, columns: Sequence[str]) -> list[str]:
 def plain_table(views: Sequence[TaskView]) -> str:
     """Aligned columns, one task per line, never wrapped or cut (for pipes)."""
     columns = _columns(views)
-    grid = [columns, *(_cells(view, columns) for view in views)]
+    return aligned([columns, *(_cells(view, columns) for view in views)])
+
+
+def aligned(grid: Sequence[Sequence[str]]) -> str:
+    """Rows of cells as aligned text, the first column (ids) to the right."""
+    columns = grid[0]
     widths = [max(len(row[i]) for row in grid) for i in range(len(columns))]
-    right = {columns.index("ID")}
+    right = {0}
     lines = []
     for row in grid:
         cells = [
@@ -293,3 +306,72 @@ def _local(value: datetime) -> str:
 def change_line(verb: str, view: TaskView) -> str:
     """``Completed task 3: Title`` (terminal-safe)."""
     return f"{verb} task {view.id}: {terminal_safe(view.title)}"
+
+
+# -- the journal --------------------------------------------------------------
+
+
+def operation_object(operation: OperationView) -> dict[str, Any]:
+    return {
+        "id": operation.id,
+        "time": _iso(operation.created_at),
+        "user": operation.user,
+        "command": operation.command,
+        "state": operation.state,
+        "tasks": operation.tasks_touched,
+    }
+
+
+def operations_table(operations: Sequence[OperationView]) -> str:
+    """``taskcli log`` for people: newest first, one operation per line."""
+    grid = [["ID", "When", "User", "Tasks", "State", "Command"]]
+    grid += [
+        [
+            str(o.id),
+            _local(o.created_at),
+            terminal_safe(o.user),
+            str(o.tasks_touched),
+            o.state,
+            terminal_safe(o.command),
+        ]
+        for o in operations
+    ]
+    return aligned(grid)
+
+
+def history_objects(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "operation": entry.operation_id,
+            "time": _iso(entry.created_at),
+            "command": entry.command,
+            "state": entry.state,
+            "kind": entry.kind,
+            "fields": [{"name": f.name, "old": f.old, "new": f.new} for f in entry.fields],
+        }
+        for entry in entries
+    ]
+
+
+def history_text(entries: Sequence[HistoryEntry]) -> str:
+    """``taskcli history ID`` for people: one block per operation, oldest first."""
+    lines: list[str] = []
+    for entry in entries:
+        undone = "" if entry.state == "applied" else f" ({entry.state})"
+        lines.append(
+            f"{_local(entry.created_at)}  #{entry.operation_id} {entry.kind}{undone}: "
+            f"{terminal_safe(entry.command)}"
+        )
+        for field in entry.fields:
+            if field.name == "tag":
+                lines.append(f"    tag {'+' + field.new if field.new else '-' + (field.old or '')}")
+            elif entry.kind == "changed":
+                lines.append(f"    {field.name}: {_shown(field.old)} -> {_shown(field.new)}")
+            elif field.new is not None or field.old is not None:
+                value = field.new if entry.kind == "created" else field.old
+                lines.append(f"    {field.name}: {_shown(value)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _shown(value: str | None) -> str:
+    return "(none)" if value is None else terminal_safe(value)

@@ -125,7 +125,7 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'tasks.db'}"
     url: str = request.getfixturevalue("pg_migrated_url")
-    execute(url, "TRUNCATE task_tag, task, tag RESTART IDENTITY CASCADE")
+    execute(url, "TRUNCATE task_tag, task, tag, change, operation RESTART IDENTITY CASCADE")
     return url
 
 

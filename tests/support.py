@@ -17,7 +17,8 @@ from taskcli.cli import app
 from taskcli.config import parse_database_url
 from taskcli.db.engine import sqlalchemy_url
 
-TABLES = ("task", "tag", "task_tag")
+# Every table a command may change; the journal included (a failed command files nothing).
+TABLES = ("task", "tag", "task_tag", "operation", "change", "journal_cursor")
 SUBPROCESS_TIMEOUT = 60
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,6 +91,16 @@ async def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
     engine = create_async_engine(sqlalchemy_url(parse_database_url(url)))
     try:
         async with engine.connect() as connection:
+            present = {
+                name
+                for (name,) in await connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                        if url.startswith("postgres")
+                        else "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    )
+                )
+            }
             return {
                 table: sorted(
                     (
@@ -99,6 +110,7 @@ async def _dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
                     key=repr,
                 )
                 for table in (*TABLES, "alembic_version")
+                if table in present
             }
     finally:
         await engine.dispose()

@@ -33,11 +33,20 @@ P = ParamSpec("P")
 EXIT_BROKEN_PIPE = 141
 
 
+@dataclass(frozen=True)
+class JournalEntry:
+    """Who runs which command: what a write command files in the journal."""
+
+    user: str
+    command: str
+
+
 @dataclass
 class Invocation:
     """What the root callback learned; settings are resolved only when needed."""
 
     db_option: str | None = None
+    command: str = "taskcli"
     _settings: Settings | None = None
 
     def settings(self) -> Settings:
@@ -49,6 +58,17 @@ class Invocation:
 def settings_of(ctx: typer.Context) -> Settings:
     invocation = ctx.find_object(Invocation)
     return (invocation or Invocation()).settings()
+
+
+def journal_entry(ctx: typer.Context) -> JournalEntry:
+    import getpass
+
+    invocation = ctx.find_object(Invocation) or Invocation()
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return JournalEntry(user=user, command=invocation.command)
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:
@@ -69,13 +89,18 @@ def run(
     /,
     *,
     write: bool,
+    journal: bool | None = None,
     **kwargs: Any,
 ) -> T:
     """Run ``service(session, **kwargs)`` in one transaction and return its result.
 
-    Called from a ``guarded`` command, so every failure becomes an ``Error:`` line.
+    Write commands are journaled (for undo) unless ``journal=False``. Called
+    from a ``guarded`` command, so every failure becomes an ``Error:`` line.
     """
-    return execute(settings_of(ctx), service, write=write, **kwargs)
+    settings = settings_of(ctx)
+    journaled = (write if journal is None else journal) and settings.journal
+    entry = journal_entry(ctx) if journaled else None
+    return execute(settings, service, write=write, entry=entry, **kwargs)
 
 
 def execute(
@@ -84,6 +109,7 @@ def execute(
     /,
     *,
     write: bool,
+    entry: JournalEntry | None = None,
     **kwargs: Any,
 ) -> T:
     """``run`` for callers that have their settings already (completion)."""
@@ -93,17 +119,18 @@ def execute(
 
     _prepare_database(settings)
     try:
-        return asyncio.run(_execute(settings, service, write, kwargs))
+        return asyncio.run(_execute(settings, service, write, entry, kwargs))
     except FreshDatabase:
         # Another process created the file and is still migrating it.
         _bootstrap(settings)
-        return asyncio.run(_execute(settings, service, write, kwargs))
+        return asyncio.run(_execute(settings, service, write, entry, kwargs))
 
 
 async def _execute(
     settings: Settings,
     service: Callable[..., Awaitable[T]],
     write: bool,
+    entry: JournalEntry | None,
     kwargs: dict[str, Any],
 ) -> T:
     from taskcli.db.engine import make_engine, session_scope
@@ -116,12 +143,33 @@ async def _execute(
             session: AsyncSession
             async with session_scope(engine, write=write) as session:
                 await check_schema(session, settings.database)
-                result = await service(session, **kwargs)
+                if entry is None:
+                    result = await service(session, **kwargs)
+                else:
+                    result = await _journaled(session, entry, settings, service, kwargs)
                 if write:
                     await _pause_before_commit_for_tests()
                 return result
         finally:
             await engine.dispose()
+
+
+async def _journaled(
+    session: AsyncSession,
+    entry: JournalEntry,
+    settings: Settings,
+    service: Callable[..., Awaitable[T]],
+    kwargs: dict[str, Any],
+) -> T:
+    """Run a write service with its row changes filed under one new operation."""
+    from taskcli.services.journal import close_operation, open_operation
+
+    operation_id = await open_operation(session, user=entry.user, command=entry.command)
+    result = await service(session, **kwargs)
+    await close_operation(
+        session, operation_id=operation_id, user=entry.user, keep=settings.journal_keep
+    )
+    return result
 
 
 async def _pause_before_commit_for_tests() -> None:

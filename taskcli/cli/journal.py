@@ -1,0 +1,91 @@
+"""``taskcli undo``, ``redo``, ``log`` and ``history``: the journal's commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from taskcli.cli import app
+from taskcli.cli._output import write
+from taskcli.cli._runtime import guarded, journal_entry, run
+from taskcli.cli.options import ListFormat, TaskId, TextFormat, TextFormatOption
+from taskcli.domain import validate_task_id
+from taskcli.errors import UsageError
+
+Steps = Annotated[int, typer.Option("--steps", "-n", min=1, help="How many commands.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Even when a later change touched the same rows.")
+]
+
+
+@app.command("undo")
+@guarded
+def undo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> None:
+    """Revert your newest commands, whole and atomically (refused if rows changed since)."""
+    from taskcli.services.journal import undo
+
+    user = journal_entry(ctx).user
+    reverted = run(ctx, undo, write=True, journal=False, user=user, steps=steps, force=force)
+    _report("Undid", reverted)
+
+
+@app.command("redo")
+@guarded
+def redo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> None:
+    """Re-apply what undo reverted (until you make a new change)."""
+    from taskcli.services.journal import redo
+
+    user = journal_entry(ctx).user
+    reverted = run(ctx, redo, write=True, journal=False, user=user, steps=steps, force=force)
+    _report("Redid", reverted)
+
+
+@app.command("log")
+@guarded
+def log_command(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N operations.")] = 20,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json.")
+    ] = ListFormat.TABLE,
+) -> None:
+    """List the journaled commands, newest first."""
+    from taskcli import render
+    from taskcli.services.history import list_operations
+
+    if format not in (ListFormat.TABLE, ListFormat.JSON):
+        raise UsageError("log supports --format table or json")
+    operations = run(ctx, list_operations, write=False, limit=limit)
+    if format is ListFormat.JSON:
+        write(render.to_json([render.operation_object(o) for o in operations]))
+    else:
+        write(render.operations_table(operations))
+
+
+@app.command("history")
+@guarded
+def history_command(
+    ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
+) -> None:
+    """Show one task's changes over time, field by field."""
+    from taskcli import render
+    from taskcli.services.history import task_history
+
+    entries = run(ctx, task_history, write=False, task_id=validate_task_id(task_id))
+    if format is TextFormat.JSON:
+        write(render.to_json(render.history_objects(entries)))
+    else:
+        write(render.history_text(entries))
+
+
+def _report(verb: str, reverted: list[object]) -> None:
+    from taskcli.services.journal import Reverted
+    from taskcli.textsafe import terminal_safe
+
+    lines = []
+    for item in reverted:
+        assert isinstance(item, Reverted)
+        command = terminal_safe(item.command)
+        lines.append(f"{verb} operation {item.operation_id}: {command} ({item.rows} rows)")
+    write("".join(f"{line}\n" for line in lines))

@@ -1,0 +1,142 @@
+"""Reading the journal: ``taskcli log`` and ``taskcli history ID``."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from taskcli.domain import FieldChange, HistoryEntry, OperationView, Priority
+from taskcli.models import Change, Operation, Tag
+from taskcli.services._common import rows
+
+_SHOWN_FIELDS = ("title", "note", "status", "priority", "due", "parent_id", "completed_at")
+
+
+async def list_operations(session: AsyncSession, *, limit: int) -> list[OperationView]:
+    """The newest operations first, with how many tasks each touched."""
+    operations = await rows(
+        session,
+        select(
+            Operation.id,
+            Operation.created_at,
+            Operation.user_name,
+            Operation.command,
+            Operation.state,
+        )
+        .order_by(Operation.id.desc())  # type: ignore[union-attr]
+        .limit(limit),
+    )
+    if not operations:
+        return []
+    ids = [operation.id for operation in operations]
+    touched = dict(
+        await rows(
+            session,
+            select(Change.operation_id, func.count(func.distinct(Change.row_key)))
+            .where(Change.operation_id.in_(ids), Change.table_name == "task")  # type: ignore[attr-defined]
+            .group_by(Change.operation_id),
+        )
+    )
+    return [
+        OperationView(
+            id=o.id,
+            created_at=o.created_at,
+            user=o.user_name,
+            command=o.command,
+            state=o.state,
+            tasks_touched=int(touched.get(o.id, 0)),
+        )
+        for o in operations
+    ]
+
+
+async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEntry]:
+    """Every journaled change to one task (and its tags), oldest first."""
+    changes = await rows(
+        session,
+        select(
+            Change.operation_id,
+            Change.table_name,
+            Change.old_row,
+            Change.new_row,
+            Operation.created_at,
+            Operation.command,
+            Operation.state,
+        )
+        .join(Operation, Operation.id == Change.operation_id)  # type: ignore[arg-type]
+        .where(
+            or_(
+                (Change.table_name == "task") & (Change.row_key == str(task_id)),  # type: ignore[arg-type]
+                (Change.table_name == "task_tag") & Change.row_key.startswith(f"{task_id}:"),  # type: ignore[attr-defined]
+            )
+        )
+        .order_by(Change.id),
+    )
+    tag_names = dict(await rows(session, select(Tag.id, Tag.name)))
+    entries: list[HistoryEntry] = []
+    for change in changes:
+        old, new = _load(change.old_row), _load(change.new_row)
+        if change.table_name == "task_tag":
+            tag_id = (old or new or {}).get("tag_id")
+            name = tag_names.get(tag_id, f"#{tag_id}")
+            field = FieldChange("tag", None if new else name, name if new else None)
+            _merge(entries, change, "changed", (field,))
+            continue
+        kind = "created" if old is None else "deleted" if new is None else "changed"
+        fields = tuple(
+            FieldChange(
+                name, _shown(name, (old or {}).get(name)), _shown(name, (new or {}).get(name))
+            )
+            for name in _SHOWN_FIELDS
+            if (old or {}).get(name) != (new or {}).get(name)
+        )
+        _merge(entries, change, kind, fields)
+    return entries
+
+
+def _merge(
+    entries: list[HistoryEntry], change: Any, kind: str, fields: tuple[FieldChange, ...]
+) -> None:
+    """One entry per operation: a task row and its tag links changed by one command."""
+    if entries and entries[-1].operation_id == change.operation_id:
+        last = entries[-1]
+        merged_kind = last.kind if last.kind != "changed" else kind
+        entries[-1] = HistoryEntry(
+            operation_id=last.operation_id,
+            created_at=last.created_at,
+            command=last.command,
+            state=last.state,
+            kind=merged_kind,
+            fields=last.fields + fields,
+        )
+        return
+    entries.append(
+        HistoryEntry(
+            operation_id=change.operation_id,
+            created_at=change.created_at,
+            command=change.command,
+            state=change.state,
+            kind=kind,
+            fields=fields,
+        )
+    )
+
+
+def _load(document: str | None) -> dict[str, Any] | None:
+    return None if document is None else json.loads(document)
+
+
+def _shown(name: str, value: Any) -> str | None:
+    """Journal values as people read them: priority names, times in ISO 8601 UTC."""
+    if value is None:
+        return None
+    if name == "priority":
+        return Priority(int(value)).label
+    if name in ("due", "completed_at"):
+        parsed = datetime.fromisoformat(str(value))
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
+    return str(value)

@@ -1,0 +1,322 @@
+"""The journal: opening operations around commands, and undoing or redoing them.
+
+Row changes are written by database triggers (migration 0003) under the
+operation opened here, in the command's own transaction. Undo and redo put
+rows back exactly as they were, in an order the foreign keys accept, and
+refuse (exit 4) when a row is no longer as the operation left it, because
+someone changed it since; ``force`` overrides that.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from taskcli.errors import Conflict
+from taskcli.models import Change, Operation, Tag, Task, TaskTag
+from taskcli.services._common import lock_tree, rows, utcnow
+
+APPLIED, UNDONE, DISCARDED = "applied", "undone", "discarded"
+_CHUNK = 2_000
+_COLUMNS = {
+    "task": [column.name for column in Task.__table__.columns],
+    "tag": [column.name for column in Tag.__table__.columns],
+    "task_tag": [column.name for column in TaskTag.__table__.columns],
+}
+_KEYS = {"task": ("id",), "tag": ("id",), "task_tag": ("task_id", "tag_id")}
+
+
+@dataclass(frozen=True)
+class Reverted:
+    """An operation undone or redone, for the report line."""
+
+    operation_id: int
+    command: str
+    rows: int
+
+
+async def open_operation(session: AsyncSession, *, user: str, command: str) -> int:
+    """Start journaling this transaction's changes under a new operation."""
+    operation = Operation(user_name=user, command=command, state=APPLIED, created_at=utcnow())
+    session.add(operation)
+    await session.flush()
+    assert operation.id is not None
+    await _point_cursor(session, operation.id)
+    return operation.id
+
+
+async def close_operation(
+    session: AsyncSession, *, operation_id: int, user: str, keep: int
+) -> None:
+    """Stop journaling; drop an operation that changed nothing; prune old ones.
+
+    A command that changed something ends this user's chance to redo.
+    """
+    await _point_cursor(session, None)
+    changed = await rows(
+        session, select(Change.id).where(Change.operation_id == operation_id).limit(1)
+    )
+    if not changed:
+        await session.exec(delete(Operation).where(Operation.id == operation_id))  # type: ignore[call-overload]
+        return
+    await session.exec(  # type: ignore[call-overload]
+        update(Operation)
+        .where(Operation.user_name == user, Operation.state == UNDONE)
+        .values(state=DISCARDED)
+    )
+    await session.exec(delete(Operation).where(Operation.id <= operation_id - keep))  # type: ignore[call-overload]
+
+
+async def _point_cursor(session: AsyncSession, operation_id: int | None) -> None:
+    if session.bind.dialect.name == "postgresql":
+        value = "" if operation_id is None else str(operation_id)
+        await session.exec(
+            text("SELECT set_config('taskcli.operation_id', :value, true)").bindparams(value=value)
+        )  # type: ignore[call-overload]
+    else:
+        await session.exec(
+            text("UPDATE journal_cursor SET operation_id = :value WHERE id = 1").bindparams(
+                value=operation_id
+            )
+        )  # type: ignore[call-overload]
+
+
+async def undo(session: AsyncSession, *, user: str, steps: int, force: bool) -> list[Reverted]:
+    """Revert this user's newest applied operations, newest first, all or none."""
+    return await _travel(session, user=user, steps=steps, force=force, backwards=True)
+
+
+async def redo(session: AsyncSession, *, user: str, steps: int, force: bool) -> list[Reverted]:
+    """Re-apply what undo reverted, oldest undone first."""
+    return await _travel(session, user=user, steps=steps, force=force, backwards=False)
+
+
+async def _travel(
+    session: AsyncSession, *, user: str, steps: int, force: bool, backwards: bool
+) -> list[Reverted]:
+    state, order = (APPLIED, Operation.id.desc()) if backwards else (UNDONE, Operation.id.asc())  # type: ignore[union-attr]
+    operations = await rows(
+        session,
+        select(Operation.id, Operation.command)
+        .where(Operation.user_name == user, Operation.state == state)
+        .order_by(order)
+        .limit(steps),
+    )
+    if not operations:
+        raise Conflict(f"nothing to {'undo' if backwards else 'redo'}")
+    await lock_tree(session)  # undo may re-parent, delete or restore subtrees
+    done: list[Reverted] = []
+    for operation_id, command in operations:
+        touched = await _apply(session, operation_id, command, force=force, backwards=backwards)
+        await session.exec(  # type: ignore[call-overload]
+            update(Operation)
+            .where(Operation.id == operation_id)
+            .values(state=UNDONE if backwards else APPLIED)
+        )
+        done.append(Reverted(operation_id=operation_id, command=command, rows=touched))
+    return done
+
+
+async def _apply(
+    session: AsyncSession, operation_id: int, command: str, *, force: bool, backwards: bool
+) -> int:
+    changes = await rows(
+        session,
+        select(Change.table_name, Change.row_key, Change.old_row, Change.new_row)
+        .where(Change.operation_id == operation_id)
+        .order_by(Change.id),
+    )
+    # Per row: the state the operation left (expected now) and the one to restore.
+    expected: dict[tuple[str, str], str | None] = {}
+    target: dict[tuple[str, str], str | None] = {}
+    for table, key, old, new in changes if backwards else reversed(changes):
+        start, end = (old, new) if backwards else (new, old)
+        target.setdefault((table, key), start)
+        expected[(table, key)] = end
+    # Locked until commit: a concurrent writer of these rows waits for us, or
+    # committed first and is seen here as a conflict; it is never overwritten.
+    present = await _current_rows(session, list(target))
+    if not force:
+        for (table, key), wanted in expected.items():
+            if _parse(present.get((table, key))) != _parse(wanted):
+                verb = "undo" if backwards else "redo"
+                what = {"task": "task", "tag": "tag"}.get(table, "tag link")
+                raise Conflict(
+                    f"cannot {verb} operation {operation_id} ({command}): {what} {key} "
+                    f"was changed since; use --force to {verb} it anyway"
+                )
+    try:
+        async with session.begin_nested():
+            await _restore(session, target, present)
+    except IntegrityError:
+        raise Conflict(
+            f"cannot {'undo' if backwards else 'redo'} operation {operation_id} ({command}): "
+            "its rows were changed at the same time; try again"
+        ) from None
+    return len(target)
+
+
+async def _current_rows(
+    session: AsyncSession, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The rows as they are now, in the journal's JSON form, locked for this transaction."""
+    found: dict[tuple[str, str], str] = {}
+    by_table: dict[str, list[str]] = defaultdict(list)
+    for table, key in keys:
+        by_table[table].append(key)
+    postgres = session.bind.dialect.name == "postgresql"
+    for table, row_keys in by_table.items():
+        for start in range(0, len(row_keys), _CHUNK):
+            chunk = row_keys[start : start + _CHUNK]
+            document = f"to_jsonb({table})::text" if postgres else _sqlite_json(table)
+            key_sql = _key_expression(table)
+            lock = " FOR UPDATE" if postgres else ""  # SQLite writers hold the write lock
+            statement = text(
+                f"SELECT {key_sql}, {document} FROM {table} WHERE {key_sql} IN :keys{lock}"
+            ).bindparams(_expanding("keys", _key_values(table, chunk)))
+            for row_key, document_text in await rows(session, statement):
+                found[(table, str(row_key))] = document_text
+    return found
+
+
+def _expanding(name: str, values: list[str]) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name, value=values, expanding=True)
+
+
+def _key_expression(table: str) -> str:
+    if table == "task_tag":
+        return "(CAST(task_id AS TEXT) || ':' || CAST(tag_id AS TEXT))"
+    return "id"
+
+
+def _key_values(table: str, keys: list[str]) -> list[Any]:
+    """Keys as the key expression compares them: ids as integers, so indexes serve."""
+    return keys if table == "task_tag" else [int(key) for key in keys]
+
+
+def _sqlite_json(table: str) -> str:
+    return "json_object(" + ", ".join(f"'{c}', {c}" for c in _COLUMNS[table]) + ")"
+
+
+def _parse(document: str | None) -> Any:
+    return None if document is None else json.loads(document)
+
+
+async def _restore(
+    session: AsyncSession,
+    target: dict[tuple[str, str], str | None],
+    present: dict[tuple[str, str], str],
+) -> None:
+    """Put every row into its target state, in an order the foreign keys accept."""
+    plan: dict[str, dict[str, list[Any]]] = {
+        table: {"delete": [], "insert": [], "update": []} for table in _COLUMNS
+    }
+    for (table, key), document in target.items():
+        exists = (table, key) in present
+        if document is None:
+            if exists:
+                plan[table]["delete"].append(key)
+        else:
+            plan[table]["update" if exists else "insert"].append(json.loads(document))
+    await _delete(session, "task_tag", plan["task_tag"]["delete"])
+    await _insert(session, "tag", plan["tag"]["insert"])
+    await _update(session, "tag", plan["tag"]["update"])
+    await _insert(session, "task", _parents_first(plan["task"]["insert"]))
+    await _update(session, "task", plan["task"]["update"])
+    await _delete(session, "task", _children_first(plan["task"]["delete"], present))
+    await _delete(session, "tag", plan["tag"]["delete"])
+    await _insert(session, "task_tag", plan["task_tag"]["insert"])
+
+
+def _parents_first(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {task["id"]: task for task in tasks}
+    ordered: list[dict[str, Any]] = []
+    placed: set[int] = set()
+
+    def place(task: dict[str, Any]) -> None:
+        chain = []
+        while task["id"] not in placed:
+            chain.append(task)
+            parent = by_id.get(task["parent_id"])
+            if parent is None or parent["id"] in placed or parent in chain:
+                break
+            task = parent
+        for item in reversed(chain):
+            placed.add(item["id"])
+            ordered.append(item)
+
+    for task in tasks:
+        place(task)
+    return ordered
+
+
+def _children_first(keys: list[str], present: dict[tuple[str, str], str]) -> list[str]:
+    """Deepest first, so that no delete statement leaves a child without its parent."""
+    parents = {key: json.loads(present[("task", key)])["parent_id"] for key in keys}
+    depth: dict[str, int] = {}
+    for start in keys:
+        path: list[str] = []
+        key = start
+        while key not in depth and key in parents and len(path) <= len(parents):
+            path.append(key)
+            parent = parents[key]
+            key = str(parent) if parent is not None else ""
+        base = depth.get(key, -1)
+        for offset, item in enumerate(reversed(path), start=1):
+            depth.setdefault(item, base + offset)
+    return sorted(keys, key=depth.__getitem__, reverse=True)
+
+
+async def _delete(session: AsyncSession, table: str, keys: list[str]) -> None:
+    key_sql = _key_expression(table)
+    for start in range(0, len(keys), _CHUNK):
+        statement = text(f"DELETE FROM {table} WHERE {key_sql} IN :keys").bindparams(
+            _expanding("keys", _key_values(table, keys[start : start + _CHUNK]))
+        )
+        await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def _insert(session: AsyncSession, table: str, documents: list[dict[str, Any]]) -> None:
+    if not documents:
+        return
+    columns = _COLUMNS[table]
+    if session.bind.dialect.name == "postgresql":
+        statement = text(
+            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+            f"FROM jsonb_populate_record(NULL::{table}, CAST(:document AS jsonb))"
+        )
+        params = [{"document": json.dumps(document)} for document in documents]
+    else:
+        placeholders = ", ".join(f":{c}" for c in columns)
+        statement = text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})")
+        params = [{c: document.get(c) for c in columns} for document in documents]
+    await session.exec(statement, params=params)  # type: ignore[call-overload]
+
+
+async def _update(session: AsyncSession, table: str, documents: list[dict[str, Any]]) -> None:
+    if not documents:
+        return
+    keys = _KEYS[table]
+    columns = [c for c in _COLUMNS[table] if c not in keys]
+    where = " AND ".join(f"{k} = :{k}" for k in keys)
+    if session.bind.dialect.name == "postgresql":
+        statement = text(
+            f"UPDATE {table} SET ({', '.join(columns)}) = (SELECT {', '.join(columns)} "
+            f"FROM jsonb_populate_record(NULL::{table}, CAST(:document AS jsonb))) WHERE {where}"
+        )
+        params = [{"document": json.dumps(d), **{k: d[k] for k in keys}} for d in documents]
+    else:
+        statement = text(
+            f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE {where}"
+        )
+        params = [{c: d.get(c) for c in _COLUMNS[table]} for d in documents]
+    await session.exec(statement, params=params)  # type: ignore[call-overload]
