@@ -175,7 +175,8 @@ def list_command(
         limit=limit,
     )
     now = datetime.now().astimezone()
-    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now)
+    detail = format is not ListFormat.IDS
+    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now, detail=detail)
     _write_views(views, format, now=now)
 
 

@@ -15,12 +15,17 @@ from taskcli.services._common import load_views, require_task, require_tasks, ro
 
 
 async def list_tasks(
-    session: AsyncSession, *, task_filter: TaskFilter, now: datetime
+    session: AsyncSession, *, task_filter: TaskFilter, now: datetime, detail: bool = True
 ) -> list[TaskView]:
-    """The flat list of ``taskcli list``, with progress for tasks that have subtasks."""
+    """The flat list of ``taskcli list``, with progress for tasks that have subtasks.
+
+    Without ``detail`` (ids only) tags and progress are not loaded.
+    """
     if task_filter.parent_id is not None:
         await require_task(session, task_filter.parent_id)
     selection = queries.select_list(task_filter, now=now)
+    if not detail:
+        return [queries.to_view(row) for row in await rows(session, selection)]
     return await load_views(session, selection, with_progress=True)
 
 
