@@ -1,4 +1,7 @@
-"""Pure rendering: task views in, Rich renderables or text out. No database.
+"""Pure rendering: task views in, text out (JSON, CSV, tables, trees). No database.
+
+Styles are applied through a ``Styler`` the caller passes in (ANSI colour on
+a terminal, nothing when piped), so this module needs no Rich.
 
 User text (titles, notes, tags) is data: it is made terminal-safe and put
 into ``Text`` objects, never parsed as Rich markup. Data formats (JSON, CSV,
@@ -10,14 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
-
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-from rich.tree import Tree
 
 from taskcli.domain import (
     HistoryEntry,
@@ -43,7 +41,6 @@ JSON_KEYS = (
     "updated_at",
     "completed_at",
 )
-_PRIORITY_STYLE = {Priority.HIGH: "bold red", Priority.MEDIUM: "yellow", Priority.LOW: "cyan"}
 _DONE_MARK = "✓"
 _PENDING_MARK = "○"
 
@@ -168,11 +165,11 @@ def format_due(due: datetime | None) -> str:
     return local.strftime("%Y-%m-%d %H:%M")
 
 
-def _progress_text(view: TaskView) -> str:
+def progress_text(view: TaskView) -> str:
     return f"{view.progress.done}/{view.progress.total}" if view.progress else ""
 
 
-def _tags_text(view: TaskView) -> str:
+def tags_text(view: TaskView) -> str:
     return " ".join(terminal_safe(tag) for tag in view.tags)
 
 
@@ -193,63 +190,109 @@ def _cells(view: TaskView, columns: Sequence[str]) -> list[str]:
         "Pri": "" if view.priority is Priority.NONE else view.priority.label,
         "Title": terminal_safe(view.title),
         "Due": format_due(view.due),
-        "Tags": _tags_text(view),
-        "Progress": _progress_text(view),
+        "Tags": tags_text(view),
+        "Progress": progress_text(view),
     }
     return [values[column] for column in columns]
 
 
+Styler = Callable[[str, str], str]
+"""Wraps text in a named style (``bold``, ``dim``, ``red`` ...); the plain one does nothing."""
+
+PRIORITY_STYLES = {Priority.HIGH: "bold red", Priority.MEDIUM: "yellow", Priority.LOW: "cyan"}
+
+
+def plain(text: str, _style: str) -> str:
+    return text
+
+
 def plain_table(views: Sequence[TaskView]) -> str:
     """Aligned columns, one task per line, never wrapped or cut (for pipes)."""
+    return task_table(views, now=None, style=plain)
+
+
+def task_table(
+    views: Sequence[TaskView],
+    *,
+    now: datetime | None,
+    style: Styler,
+    width: int | None = None,
+    cell_width: Callable[[str], int] = len,
+) -> str:
+    """The ``list`` table as text: one task per line, columns aligned.
+
+    With ``width`` (a terminal) titles are shortened with an ellipsis so that
+    rows fit; without it nothing is ever cut. Building lines directly keeps
+    10,000 rows to milliseconds, where a Rich ``Table`` costs about 0.3 ms a row.
+    """
     columns = _columns(views)
-    return aligned([columns, *(_cells(view, columns) for view in views)])
+    grid = [columns, *(_cells(view, columns) for view in views)]
+    widths = [max(cell_width(row[i]) for row in grid) for i in range(len(columns))]
+    title = columns.index("Title")
+    if width is not None:
+        others = sum(widths) - widths[title] + 2 * (len(columns) - 1)
+        widths[title] = max(10, min(widths[title], width - others))
+    lines = [_row(columns, widths, cell_width, style, "bold")]
+    for view, cells in zip(views, grid[1:], strict=True):
+        if cell_width(cells[title]) > widths[title]:
+            cells[title] = _shorten(cells[title], widths[title], cell_width)
+        lines.append(
+            _row(
+                cells, widths, cell_width, style, _row_style(view), _cell_styles(view, columns, now)
+            )
+        )
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _row(
+    cells: Sequence[str],
+    widths: Sequence[int],
+    cell_width: Callable[[str], int],
+    style: Styler,
+    row_style: str,
+    cell_styles: dict[int, str] | None = None,
+) -> str:
+    parts = []
+    for index, (cell, width) in enumerate(zip(cells, widths, strict=True)):
+        pad = " " * (width - cell_width(cell))
+        name = (cell_styles or {}).get(index, row_style)
+        text = style(cell, name) if cell and name else cell
+        parts.append(pad + text if index == 0 else text + pad)
+    return "  ".join(parts).rstrip()
+
+
+def _row_style(view: TaskView) -> str:
+    return "dim" if view.status is Status.DONE else ""
+
+
+def _cell_styles(view: TaskView, columns: Sequence[str], now: datetime | None) -> dict[int, str]:
+    if view.status is Status.DONE:
+        return {}
+    styles = {columns.index("Pri"): PRIORITY_STYLES.get(view.priority, "")}
+    if now is not None and view.due is not None and view.due < now:
+        styles[columns.index("Due")] = "red"
+    return styles
+
+
+def _shorten(text: str, width: int, cell_width: Callable[[str], int]) -> str:
+    while text and cell_width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
 
 
 def aligned(grid: Sequence[Sequence[str]]) -> str:
     """Rows of cells as aligned text, the first column (ids) to the right."""
     columns = grid[0]
     widths = [max(len(row[i]) for row in grid) for i in range(len(columns))]
-    right = {0}
-    lines = []
-    for row in grid:
-        cells = [
-            cell.rjust(width) if i in right else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ]
-        lines.append("  ".join(cells).rstrip())
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{_row(row, widths, len, plain, '')}\n" for row in grid)
 
 
-def rich_table(views: Sequence[TaskView], *, now: datetime) -> Table:
-    """The terminal table: the same columns as ``plain_table``, with colour."""
-    columns = _columns(views)
-    table = Table(box=None, header_style="bold", pad_edge=False, show_edge=False)
-    for column in columns:
-        table.add_column(
-            column,
-            justify="right" if column == "ID" else "left",
-            no_wrap=column != "Title",
-            overflow="fold",
-        )
-    for view in views:
-        cells = _cells(view, columns)
-        row_style = "dim" if view.status is Status.DONE else ""
-        rendered = [Text(cell) for cell in cells]
-        if "Pri" in columns:
-            rendered[columns.index("Pri")].stylize(_PRIORITY_STYLE.get(view.priority, ""))
-        if view.due is not None and view.due < now and view.status is Status.PENDING:
-            rendered[columns.index("Due")].stylize("red")
-        table.add_row(*rendered, style=row_style)
-    return table
-
-
-def _node_label(view: TaskView) -> Text:
+def node_label(view: TaskView, style: Styler) -> str:
+    """``○ 7 Title  [2/5]  due 2026-12-01  +tag`` with its styles."""
     done = view.status is Status.DONE
-    label = Text(f"{_DONE_MARK if done else _PENDING_MARK} ", style="green" if done else "")
-    label.append(f"{view.id} ", style="dim")
-    label.append(
-        terminal_safe(view.title), style="dim" if done else _PRIORITY_STYLE.get(view.priority, "")
-    )
+    mark = style(_DONE_MARK, "green") if done else _PENDING_MARK
+    title = terminal_safe(view.title)
+    title_style = "dim" if done else PRIORITY_STYLES.get(view.priority, "")
     extras = []
     if view.progress:
         extras.append(f"[{view.progress.done}/{view.progress.total}]")
@@ -257,60 +300,37 @@ def _node_label(view: TaskView) -> Text:
         extras.append(f"due {format_due(view.due)}")
     if view.tags:
         extras.append(" ".join(f"+{terminal_safe(tag)}" for tag in view.tags))
-    if extras:
-        label.append("  " + "  ".join(extras), style="dim")
-    return label
+    label = (
+        f"{mark} {style(str(view.id), 'dim')} {style(title, title_style) if title_style else title}"
+    )
+    return label + (style("  " + "  ".join(extras), "dim") if extras else "")
 
 
-def task_tree(nodes: Sequence[TreeNode]) -> RenderableType:
-    """The forest as Rich trees, one per root."""
-    trees = []
-    for node in nodes:
-        tree = Tree(_node_label(node.task))
-        stack = [(tree, child) for child in reversed(node.children)]
-        while stack:
-            parent, child = stack.pop()
-            branch = parent.add(_node_label(child.task))
-            stack.extend((branch, grandchild) for grandchild in reversed(child.children))
-        trees.append(tree)
-    return Group(*trees)
+def task_tree(nodes: Sequence[TreeNode], *, style: Styler = plain) -> str:
+    """The forest with guide lines, one node per line, each root at the margin."""
+    lines: list[str] = []
+    stack: list[tuple[TreeNode, str, str]] = [(node, "", "") for node in reversed(nodes)]
+    while stack:
+        node, lead, indent = stack.pop()
+        lines.append(
+            style(lead, "dim") + node_label(node.task, style)
+            if lead
+            else node_label(node.task, style)
+        )
+        last = len(node.children) - 1
+        for index in range(last, -1, -1):
+            is_last = index == last
+            stack.append(
+                (
+                    node.children[index],
+                    indent + ("└── " if is_last else "├── "),
+                    indent + ("    " if is_last else "│   "),
+                )
+            )
+    return "".join(f"{line}\n" for line in lines)
 
 
-def task_detail(detail: TaskDetail) -> RenderableType:
-    """``show``: every field, the ancestor path and the direct subtasks."""
-    view = detail.task
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    fields: list[tuple[str, str]] = [
-        ("ID", str(view.id)),
-        ("Title", terminal_safe(view.title)),
-        ("Status", view.status.value),
-        ("Priority", view.priority.label),
-        ("Due", format_due(view.due) or "-"),
-        ("Tags", _tags_text(view) or "-"),
-        (
-            "Path",
-            " \u203a ".join(terminal_safe(a.title) for a in detail.ancestors) or "(top level)",
-        ),
-        ("Progress", _progress_text(view) or "-"),
-        ("Created", _local(view.created_at)),
-        ("Updated", _local(view.updated_at)),
-    ]
-    if view.completed_at is not None:
-        fields.append(("Completed", _local(view.completed_at)))
-    if view.note:
-        fields.append(("Note", terminal_safe(view.note, keep_newlines=True)))
-    for name, value in fields:
-        grid.add_row(name, Text(value))
-    parts: list[RenderableType] = [grid]
-    if detail.subtasks:
-        parts.append(Text("\nSubtasks", style="bold"))
-        parts.append(Group(*(_node_label(sub) for sub in detail.subtasks)))
-    return Group(*parts)
-
-
-def _local(value: datetime) -> str:
+def local_time(value: datetime) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -339,7 +359,7 @@ def operations_table(operations: Sequence[OperationView]) -> str:
     grid += [
         [
             str(o.id),
-            _local(o.created_at),
+            local_time(o.created_at),
             terminal_safe(o.user),
             str(o.tasks_touched),
             o.state,
@@ -370,7 +390,7 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
     for entry in entries:
         undone = "" if entry.state == "applied" else f" ({entry.state})"
         lines.append(
-            f"{_local(entry.created_at)}  #{entry.operation_id} {entry.kind}{undone}: "
+            f"{local_time(entry.created_at)}  #{entry.operation_id} {entry.kind}{undone}: "
             f"{terminal_safe(entry.command)}"
         )
         for field in entry.fields:

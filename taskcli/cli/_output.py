@@ -1,19 +1,27 @@
-"""Writing results: data formats as plain text, human formats through Rich.
+"""Writing results: data formats as plain text, human formats styled on a terminal.
 
-Rich is imported only here, inside the functions, so commands that never
-print a table or tree do not pay for it.
+Rich is imported only when stdout is (or is forced to count as) a terminal,
+so piped output and data formats never pay for it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
+    from taskcli.render import Styler
+
+# Rich's own switches for treating a pipe as a terminal.
+_FORCE_TERMINAL = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 # Piped output is never wrapped or cut: one task, one line.
 PIPE_WIDTH = 1_000_000
+
+Layout = Callable[["Styler", "int | None", Callable[[str], int]], str]
 
 
 def write(text: str) -> None:
@@ -22,8 +30,8 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+def _maybe_terminal() -> bool:
+    return sys.stdout.isatty() or any(os.environ.get(name) for name in _FORCE_TERMINAL)
 
 
 def console() -> Console:
@@ -35,5 +43,25 @@ def console() -> Console:
     return rich_console
 
 
-def show(renderable: RenderableType) -> None:
-    console().print(renderable)
+def write_styled(layout: Layout) -> None:
+    """Text laid out by ``layout(style, width, cell_width)``: coloured and fitted on a terminal."""
+    from taskcli.render import plain
+
+    if _maybe_terminal():
+        from rich.cells import cell_len
+
+        from taskcli.render_rich import ansi_styler
+
+        terminal = console()
+        if terminal.is_terminal:
+            write(layout(ansi_styler(terminal), terminal.width, cell_len))
+            return
+    write(layout(plain, None, len))
+
+
+def show(build: Callable[[Styler], RenderableType]) -> None:
+    """A Rich renderable (``show``), printed by a console that knows the terminal."""
+    from taskcli.render_rich import ansi_styler
+
+    rich_console = console()
+    rich_console.print(build(ansi_styler(rich_console)))

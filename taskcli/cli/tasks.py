@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from taskcli.cli import app
-from taskcli.cli._output import show, stdout_is_terminal, write
+from taskcli.cli._output import show, write, write_styled
 from taskcli.cli._runtime import guarded, print_message, run
 from taskcli.cli.options import (
     DueOption,
@@ -209,7 +209,7 @@ def tree_command(
     elif format is TreeFormat.OUTLINE:
         write(render.tree_outline(nodes))
     else:
-        show(render.task_tree(nodes))
+        write_styled(lambda style, _width, _cells: render.task_tree(nodes, style=style))
 
 
 @app.command("show")
@@ -225,7 +225,9 @@ def show_command(
     if format is TextFormat.JSON:
         write(render.to_json(render.detail_object(detail)))
     else:
-        show(render.task_detail(detail))
+        from taskcli.render_rich import task_detail
+
+        show(lambda style: task_detail(detail, style))
 
 
 @app.command("done")
@@ -407,7 +409,9 @@ def _write_views(views: list[TaskView], format: ListFormat, *, now: datetime) ->
         write(render.tasks_csv(views))
     elif format is ListFormat.IDS:
         write(render.tasks_ids(views))
-    elif stdout_is_terminal():
-        show(render.rich_table(views, now=now))
     else:
-        write(render.plain_table(views))
+        write_styled(
+            lambda style, width, cell_width: render.task_table(
+                views, now=now, style=style, width=width, cell_width=cell_width
+            )
+        )
