@@ -8,6 +8,7 @@ bullets or none, two or four spaces or a tab per level.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from taskcli.domain import Status, validate_title
 from taskcli.errors import UsageError
@@ -18,6 +19,7 @@ _ITEM = re.compile(r"(?:[-*+](?:\s+|$))?(?:\[(?P<mark>[ xX])\](?:\s+|$))?(?P<tit
 
 def parse_outline(text: str) -> list[ImportRecord]:
     """One record per non-blank line; indentation gives the parent."""
+    now = datetime.now(UTC)
     records: list[ImportRecord] = []
     stack: list[tuple[int, str]] = []  # (indent width, key) of the open ancestors
     unit = 0
@@ -48,6 +50,7 @@ def parse_outline(text: str) -> list[ImportRecord]:
                 parent_key=stack[-1][1] if stack else None,
                 title=title,
                 status=Status.DONE if done else Status.PENDING,
+                completed_at=now if done else None,
             )
         )
         stack.append((indent, key))

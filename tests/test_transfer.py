@@ -325,3 +325,15 @@ def test_completion_never_creates_a_database(tmp_path: Path) -> None:
     result = run_subprocess([], env=env)
     assert result.returncode == 0
     assert not (tmp_path / "none.db").exists()
+
+
+def test_import_keeps_fields_exactly_as_exported(cli: Cli) -> None:
+    """A done task written by another tool without completed_at stays that way."""
+    document = _doc(
+        '{"id": 5, "title": "odd", "status": "done", "completed_at": null,'
+        ' "created_at": "2026-01-01T00:00:00+00:00", "updated_at": "2026-01-02T00:00:00+00:00"}'
+    )
+    cli.ok("import", "-", input=document)
+    [record] = json.loads(cli.ok("export").stdout)["tasks"]
+    assert (record["id"], record["status"], record["completed_at"]) == (5, "done", None)
+    assert record["updated_at"] == "2026-01-02T00:00:00+00:00"

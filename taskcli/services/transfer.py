@@ -12,8 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from taskcli import queries
 from taskcli.domain import MAX_DEPTH, Status, TaskView
 from taskcli.errors import Conflict, UsageError
-from taskcli.models import Task, TaskTag
-from taskcli.queries import task
+from taskcli.queries import task, task_tag
 from taskcli.records import ImportRecord, ImportReport
 from taskcli.services._common import ensure_tags, lock_tree, rows, scalar, tags_by_task, utcnow
 
@@ -64,11 +63,13 @@ async def import_records(session: AsyncSession, *, records: Sequence[ImportRecor
     now = utcnow()
     for level in levels:
         values = [_row(record, known, keep_ids, now) for record in level]
+        # Core inserts: the ORM's bulk path splits rows whose None columns differ
+        # into separate statements (tens of thousands for a real export).
         if keep_ids:
-            await session.exec(insert(Task), params=values)  # type: ignore[call-overload]
+            await session.exec(insert(task), params=values)  # type: ignore[call-overload]
             new_ids = [record.original_id for record in level]
         else:
-            result = await session.exec(insert(Task).returning(Task.id), params=values)  # type: ignore[call-overload]
+            result = await session.exec(insert(task).returning(task.c.id), params=values)  # type: ignore[call-overload]
             new_ids = sorted(result.scalars())  # assigned in VALUES order
         links = []
         for record, new_id in zip(level, new_ids, strict=True):
@@ -76,7 +77,7 @@ async def import_records(session: AsyncSession, *, records: Sequence[ImportRecor
             known[record.key] = report.created[record.key] = new_id
             links += [{"task_id": new_id, "tag_id": tag_ids[tag]} for tag in sorted(record.tags)]
         if links:
-            await session.exec(insert(TaskTag), params=links)  # type: ignore[call-overload]
+            await session.exec(insert(task_tag), params=links)  # type: ignore[call-overload]
     if keep_ids and session.bind.dialect.name == "postgresql":
         await session.exec(  # type: ignore[call-overload]
             text("SELECT setval(pg_get_serial_sequence('task', 'id'), (SELECT max(id) FROM task))")
@@ -95,7 +96,7 @@ def _row(record: ImportRecord, known: dict[str, int], keep_ids: bool, now: Any) 
         "parent_id": known[record.parent_key] if record.parent_key is not None else None,
         "created_at": record.created_at or now,
         "updated_at": record.updated_at or record.created_at or now,
-        "completed_at": (record.completed_at or now) if done else None,
+        "completed_at": record.completed_at if done else None,
         "external_id": record.external_id,
     }
     if keep_ids:
