@@ -162,23 +162,22 @@ def select_all_tags() -> Select[Any]:
 def select_progress_for(selection: Select[Any]) -> Select[Any]:
     """(task id, done, total) over all descendants, for the selection's tasks that have any."""
     anchor_ids = selection.with_only_columns(task.c.id).subquery()
+    # Status travels with each row, so the rollup needs no join back to task.
     descendant = (
-        select(task.c.parent_id.label("root_id"), task.c.id, literal(1).label("depth"))
+        select(
+            task.c.parent_id.label("root_id"), task.c.id, task.c.status, literal(1).label("depth")
+        )
         .where(task.c.parent_id.in_(select(anchor_ids.c.id)))
         .cte("descendant", recursive=True)
     )
     child = task.alias("child")
     descendant = descendant.union_all(
-        select(descendant.c.root_id, child.c.id, descendant.c.depth + 1)
+        select(descendant.c.root_id, child.c.id, child.c.status, descendant.c.depth + 1)
         .join(descendant, child.c.parent_id == descendant.c.id)
         .where(descendant.c.depth < MAX_DEPTH)
     )
-    done = func.sum(case((task.c.status == Status.DONE.value, 1), else_=0))
-    return (
-        select(descendant.c.root_id, done, func.count())
-        .join(task, task.c.id == descendant.c.id)
-        .group_by(descendant.c.root_id)
-    )
+    done = func.sum(case((descendant.c.status == Status.DONE.value, 1), else_=0))
+    return select(descendant.c.root_id, done, func.count()).group_by(descendant.c.root_id)
 
 
 def subtree_cte(root_ids: Sequence[int], name: str = "subtree") -> CTE:

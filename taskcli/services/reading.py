@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,16 +17,17 @@ from taskcli.services._common import load_views, require_task, require_tasks, ro
 
 async def list_tasks(
     session: AsyncSession, *, task_filter: TaskFilter, now: datetime, detail: bool = True
-) -> list[TaskView]:
+) -> list[Any]:
     """The flat list of ``taskcli list``, with progress for tasks that have subtasks.
 
-    Without ``detail`` (ids only) tags and progress are not loaded.
+    Without ``detail`` only id rows come back (for ``-f ids``): no views, no
+    tags, no progress, no datetime conversion.
     """
     if task_filter.parent_id is not None:
         await require_task(session, task_filter.parent_id)
     selection = queries.select_list(task_filter, now=now)
     if not detail:
-        return [queries.to_view(row) for row in await rows(session, selection)]
+        return await rows(session, selection.with_only_columns(queries.task.c.id))
     return await load_views(session, selection, with_progress=True)
 
 
