@@ -29,9 +29,11 @@ async def _admin(admin_url: str, statement: str) -> None:
 
 
 @contextmanager
-def temporary_database(admin_url: str) -> Iterator[str]:
+def temporary_database(admin_url: str, *, template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of ``template`` if given), dropped on the way out."""
     name = f"taskcli_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    copy = f' TEMPLATE "{template}"' if template else ""
+    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield f"{admin_url.rpartition('/')[0]}/{name}"
     finally:
