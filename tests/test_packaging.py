@@ -95,6 +95,9 @@ def test_wheel_ships_migrations_and_works(tmp_path: Path) -> None:
             "install",
             "--no-deps",
             "--no-index",
+            # An installed taskcli among the borrowed dependencies (CI's own
+            # `pip install .`) must not count as "already satisfied".
+            "--ignore-installed",
             "-q",
             str(wheel),
         ],
