@@ -14,6 +14,21 @@ from taskhelpers import TASK_KEYS, Row, add, as_json, assert_task_object, insert
 
 from taskcli.dates import parse_date
 
+# The SPEC's keys, in the SPEC's order: the CSV header row.
+CSV_HEADER = (
+    "id",
+    "title",
+    "note",
+    "status",
+    "priority",
+    "due",
+    "tags",
+    "parent_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
+)
+
 # -- filters ------------------------------------------------------------------
 
 
@@ -234,25 +249,7 @@ def test_empty_results_are_successes(cli: Cli) -> None:
     """No tasks: ``[]`` in JSON, a header-only CSV, nothing for ids."""
     assert cli.ok("list", "-f", "json").stdout.strip() == "[]"
     assert cli.ok("list", "-f", "ids").stdout == ""
-    assert (
-        cli.ok("list", "-f", "csv").stdout
-        == ",".join(
-            [
-                "id",
-                "title",
-                "note",
-                "status",
-                "priority",
-                "due",
-                "tags",
-                "parent_id",
-                "created_at",
-                "updated_at",
-                "completed_at",
-            ]
-        )
-        + "\n"
-    )
+    assert cli.ok("list", "-f", "csv").stdout == ",".join(CSV_HEADER) + "\n"
 
 
 def test_json_task_objects(cli: Cli) -> None:
@@ -289,19 +286,7 @@ def test_csv_round_trips_through_csv_reader(cli: Cli, db_url: str) -> None:
     text = cli.ok("list", "-f", "csv", "--sort", "id").stdout
     rows = list(csv.reader(io.StringIO(text)))
     header, *records = rows
-    assert tuple(header) == (
-        "id",
-        "title",
-        "note",
-        "status",
-        "priority",
-        "due",
-        "tags",
-        "parent_id",
-        "created_at",
-        "updated_at",
-        "completed_at",
-    )
+    assert tuple(header) == CSV_HEADER
     assert set(header) == TASK_KEYS
     assert [r[1] for r in records] == [*titles, "line one\nline two, with comma"]
     assert [r[0] for r in records] == ["1", "2", "3", "4", "10"]
