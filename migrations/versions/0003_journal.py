@@ -2,7 +2,8 @@
 
 Row changes are captured by triggers on task, tag and task_tag, filed under
 the operation the running command opened: on PostgreSQL a transaction-local
-setting (``taskcli.operation_id``), on SQLite the one-row ``journal_cursor``
+setting (``taskcli.operation_id``, read by statement-level triggers), on
+SQLite (row triggers) the one-row ``journal_cursor``
 table (SQLite writers are serialised, so one row is enough). Changes made
 while no operation is open (other tools, undo itself) are not journaled.
 
@@ -25,8 +26,17 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TASK_COLUMNS = (
-    "id", "title", "note", "status", "priority", "due", "parent_id",
-    "created_at", "updated_at", "completed_at", "external_id",
+    "id",
+    "title",
+    "note",
+    "status",
+    "priority",
+    "due",
+    "parent_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "external_id",
 )
 JOURNALED = {
     "task": (TASK_COLUMNS, "{row}.id"),
@@ -35,29 +45,49 @@ JOURNALED = {
 }
 CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
 
-PG_FUNCTION = """
-CREATE FUNCTION taskcli_journal() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    operation bigint := nullif(current_setting('taskcli.operation_id', true), '')::bigint;
-    present jsonb;
-BEGIN
-    IF operation IS NULL THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP = 'DELETE' THEN present := to_jsonb(OLD); ELSE present := to_jsonb(NEW); END IF;
-    INSERT INTO change (operation_id, table_name, row_key, old_row, new_row) VALUES (
-        operation,
-        TG_TABLE_NAME,
-        CASE WHEN TG_TABLE_NAME = 'task_tag'
-             THEN (present ->> 'task_id') || ':' || (present ->> 'tag_id')
-             ELSE present ->> 'id' END,
-        CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD)::text END,
-        CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW)::text END
-    );
-    RETURN NULL;
-END
-$$
-"""
+# PostgreSQL: statement-level triggers with transition tables, so a bulk
+# insert of 10,000 rows files its changes in one INSERT ... SELECT rather than
+# 10,000 trigger calls. A transition table serves one event, so each event has
+# its own function; all three are shared by the three tables.
+PG_KEY = (
+    "CASE WHEN TG_TABLE_NAME = 'task_tag' "
+    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'tag_id') ELSE {row} ->> 'id' END"
+)
+PG_OPERATION = "nullif(current_setting('taskcli.operation_id', true), '')::bigint"
+PG_FUNCTIONS = {
+    "insert": f"""
+        INSERT INTO change (operation_id, table_name, row_key, old_row, new_row)
+        SELECT {PG_OPERATION}, TG_TABLE_NAME, {PG_KEY.format(row="n.doc")}, NULL, n.doc::text
+        FROM (SELECT to_jsonb(new_rows) AS doc FROM new_rows) AS n
+        WHERE {PG_OPERATION} IS NOT NULL
+    """,
+    "delete": f"""
+        INSERT INTO change (operation_id, table_name, row_key, old_row, new_row)
+        SELECT {PG_OPERATION}, TG_TABLE_NAME, {PG_KEY.format(row="o.doc")}, o.doc::text, NULL
+        FROM (SELECT to_jsonb(old_rows) AS doc FROM old_rows) AS o
+        WHERE {PG_OPERATION} IS NOT NULL
+    """,
+    "update": f"""
+        INSERT INTO change (operation_id, table_name, row_key, old_row, new_row)
+        SELECT {PG_OPERATION}, TG_TABLE_NAME, {PG_KEY.format(row="n.doc")}, o.doc::text, n.doc::text
+        FROM (SELECT to_jsonb(old_rows) AS doc FROM old_rows) AS o
+        JOIN (SELECT to_jsonb(new_rows) AS doc FROM new_rows) AS n
+          ON {PG_KEY.format(row="o.doc")} = {PG_KEY.format(row="n.doc")}
+        WHERE {PG_OPERATION} IS NOT NULL
+    """,
+}
+PG_TRANSITIONS = {
+    "insert": "NEW TABLE AS new_rows",
+    "delete": "OLD TABLE AS old_rows",
+    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+}
+
+
+def _pg_function(event: str) -> str:
+    return (
+        f"CREATE FUNCTION taskcli_journal_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {PG_FUNCTIONS[event]}; RETURN NULL; END $$"
+    )
 
 
 def _sqlite_json(columns: Sequence[str], row: str) -> str:
@@ -104,8 +134,10 @@ def upgrade() -> None:
         sa.Column("old_row", sa.Text(), nullable=True),
         sa.Column("new_row", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["operation_id"], ["operation.id"],
-            name=op.f("fk_change_operation_id_operation"), ondelete="CASCADE",
+            ["operation_id"],
+            ["operation.id"],
+            name=op.f("fk_change_operation_id_operation"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change")),
         sqlite_autoincrement=True,
@@ -122,12 +154,14 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO journal_cursor (id, operation_id) VALUES (1, NULL)")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(PG_FUNCTION)
-        for table in JOURNALED:
-            op.execute(
-                f"CREATE TRIGGER journal_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION taskcli_journal()"
-            )
+        for event in PG_FUNCTIONS:
+            op.execute(_pg_function(event))
+            for table in JOURNALED:
+                op.execute(
+                    f"CREATE TRIGGER journal_{table}_{event} AFTER {event.upper()} ON {table} "
+                    f"REFERENCING {PG_TRANSITIONS[event]} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION taskcli_journal_{event}()"
+                )
     else:
         for table in JOURNALED:
             for statement in _sqlite_triggers(table):
@@ -136,9 +170,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table in JOURNALED:
-            op.execute(f"DROP TRIGGER journal_{table} ON {table}")
-        op.execute("DROP FUNCTION taskcli_journal()")
+        for event in PG_FUNCTIONS:
+            for table in JOURNALED:
+                op.execute(f"DROP TRIGGER journal_{table}_{event} ON {table}")
+            op.execute(f"DROP FUNCTION taskcli_journal_{event}()")
     else:
         for table in JOURNALED:
             for name in ("insert", "update", "delete"):
