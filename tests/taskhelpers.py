@@ -28,21 +28,21 @@ from support import REPO_ROOT, SUBPROCESS_TIMEOUT, Cli
 from taskcli.config import parse_database_url
 from taskcli.db.engine import sqlalchemy_url
 
-TASK_KEYS = frozenset(
-    {
-        "id",
-        "title",
-        "note",
-        "status",
-        "priority",
-        "due",
-        "tags",
-        "parent_id",
-        "created_at",
-        "updated_at",
-        "completed_at",
-    }
+# The SPEC's task-object keys, in the SPEC's order (also the CSV header).
+TASK_KEY_ORDER = (
+    "id",
+    "title",
+    "note",
+    "status",
+    "priority",
+    "due",
+    "tags",
+    "parent_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
 )
+TASK_KEYS = frozenset(TASK_KEY_ORDER)
 T = TypeVar("T")
 
 #: ``taskcli`` as a shell word, for ``bash -c`` pipelines.

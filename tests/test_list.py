@@ -10,24 +10,20 @@ from datetime import datetime
 
 import pytest
 from support import Cli
-from taskhelpers import TASK_KEYS, Row, add, as_json, assert_task_object, insert_tasks, list_ids
+from taskhelpers import (
+    TASK_KEY_ORDER,
+    TASK_KEYS,
+    Row,
+    add,
+    as_json,
+    assert_task_object,
+    insert_tasks,
+    list_ids,
+)
 
 from taskcli.dates import parse_date
 
-# The SPEC's keys, in the SPEC's order: the CSV header row.
-CSV_HEADER = (
-    "id",
-    "title",
-    "note",
-    "status",
-    "priority",
-    "due",
-    "tags",
-    "parent_id",
-    "created_at",
-    "updated_at",
-    "completed_at",
-)
+CSV_HEADER = TASK_KEY_ORDER
 
 # -- filters ------------------------------------------------------------------
 
