@@ -206,11 +206,6 @@ def plain(text: str, _style: str) -> str:
     return text
 
 
-def plain_table(views: Sequence[TaskView]) -> str:
-    """Aligned columns, one task per line, never wrapped or cut (for pipes)."""
-    return task_table(views, now=None, style=plain)
-
-
 def task_table(
     views: Sequence[TaskView],
     *,

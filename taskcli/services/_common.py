@@ -60,9 +60,12 @@ async def tags_by_task(session: AsyncSession, statement: Any) -> dict[int, list[
     return grouped
 
 
-async def require_tasks(session: AsyncSession, ids: Sequence[int]) -> list[TaskView]:
+async def require_tasks(
+    session: AsyncSession, ids: Sequence[int], *, with_progress: bool = False
+) -> list[TaskView]:
     """The tasks with these ids, in the order given; ``TaskNotFound`` for the first missing."""
-    views = {view.id: view for view in await load_views(session, queries.select_by_ids(ids))}
+    selection = queries.select_by_ids(ids)
+    views = {v.id: v for v in await load_views(session, selection, with_progress=with_progress)}
     for task_id in ids:
         if task_id not in views:
             raise TaskNotFound(task_id)

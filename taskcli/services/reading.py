@@ -11,7 +11,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import Progress, Status, TaskDetail, TaskFilter, TaskView, TreeNode
-from taskcli.errors import TaskNotFound
 from taskcli.services._common import load_views, require_task, require_tasks, rows, tags_by_task
 
 
@@ -104,19 +103,10 @@ def _with_progress(view: TaskView, progress: Progress) -> TaskView:
 
 async def show_task(session: AsyncSession, *, task_id: int) -> TaskDetail:
     """One task in full, with its ancestor path (root first) and direct subtasks."""
-    selection = queries.select_by_ids([task_id])
-    found = await load_views(session, selection, with_progress=True)
-    if not found:
-        raise TaskNotFound(task_id)
+    [found] = await require_tasks(session, [task_id], with_progress=True)
     ancestors = await load_views(session, queries.select_ancestors(task_id))
     subtasks = await load_views(session, queries.select_children(task_id), with_progress=True)
-    return TaskDetail(task=found[0], ancestors=tuple(ancestors), subtasks=tuple(subtasks))
-
-
-async def describe_tasks(session: AsyncSession, *, ids: list[int]) -> list[TaskView]:
-    """The tasks with these ids (``TaskNotFound`` for a missing one), with progress."""
-    await require_tasks(session, ids)
-    return await load_views(session, queries.select_by_ids(ids), with_progress=True)
+    return TaskDetail(task=found, ancestors=tuple(ancestors), subtasks=tuple(subtasks))
 
 
 async def id_titles(

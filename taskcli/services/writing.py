@@ -140,11 +140,7 @@ async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | Non
 
 async def plan_removal(session: AsyncSession, *, ids: Sequence[int], recursive: bool) -> Removal:
     """What ``rm`` would delete; refuses tasks with subtasks unless ``recursive``."""
-    views = await load_views(session, queries.select_by_ids(ids), with_progress=True)
-    found = {view.id for view in views}
-    for task_id in ids:
-        if task_id not in found:
-            raise TaskNotFound(task_id)
+    views = sorted(await require_tasks(session, ids, with_progress=True), key=lambda v: v.id)
     if not recursive:
         for view in views:
             if view.progress is not None and view.progress.total:
@@ -153,7 +149,7 @@ async def plan_removal(session: AsyncSession, *, ids: Sequence[int], recursive: 
                 raise Conflict(f"task {view.id} has {count} {noun}; use -r to delete them too")
     subtree = queries.subtree_cte(ids)
     in_subtree = await scalar(session, select(func.count(func.distinct(subtree.c.id))))
-    return Removal(tasks=tuple(views), descendants=in_subtree - len(found))
+    return Removal(tasks=tuple(views), descendants=in_subtree - len(views))
 
 
 async def remove_tasks(session: AsyncSession, *, ids: Sequence[int], recursive: bool) -> Removal:
