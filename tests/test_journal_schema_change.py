@@ -9,6 +9,7 @@ captured, and restores every column it captured, the new one included.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -97,3 +98,15 @@ def test_undo_redo_and_history_after_a_column_is_added(
     history = json.loads(cli.ok("history", "1", "-f", "json").stdout)
     assert [entry["kind"] for entry in history] == ["created", "changed", "deleted"]
     assert "title: first -> second" in cli.ok("history", "1").stdout
+
+
+def test_every_revision_that_changes_a_journaled_table_recreates_the_triggers() -> None:
+    """Revisions after the journal's own that alter task, tag or task_tag keep it whole."""
+    pattern = re.compile(
+        r"""(batch_alter_table|add_column|drop_column|alter_column)\(\s*["'](task|tag|task_tag)["']"""
+    )
+    for path in sorted((REPO_ROOT / "migrations" / "versions").glob("*.py")):
+        source = path.read_text()
+        if path.name < "0004" or not pattern.search(source):
+            continue
+        assert "recreate_journal_triggers()" in source, path.name
