@@ -55,7 +55,7 @@ def test_done_means_three_level_tree(cli: Cli, db_url: str) -> None:
     assert dump(db_url) == before
 
     completed = cli.ok("done", "-r", str(root))
-    assert completed.stdout == "Completed task 1: Launch\n"
+    assert completed.stdout == "Completed task 1: Launch\n... and 3 subtasks\n"
     assert list_ids(cli) == [other]
     assert list_ids(cli, "--status", "done") == [root, design, build, sketch, review]
     assert [node["id"] for node in as_json(cli, "tree")] == [other]

@@ -279,3 +279,37 @@ def test_upgrading_a_populated_database_keeps_everything(
     assert "operation" not in downgraded
     for table in ("task", "tag", "task_tag"):
         assert downgraded[table] == before[table]
+
+
+def test_history_of_an_id_that_never_existed_is_not_found(cli: Cli) -> None:
+    cli.ok("add", "kept")
+    cli.ok("add", "deleted")
+    cli.ok("rm", "2", "-y")
+    assert "no task 999" in error_line(cli.fails(1, "history", "999"))
+    assert "no task 999" in error_line(cli.fails(1, "history", "999", "-f", "json"))
+    kinds = [entry["kind"] for entry in json.loads(cli.ok("history", "2", "-f", "json").stdout)]
+    assert kinds == ["created", "deleted"]
+
+
+def test_log_and_history_offer_exactly_the_formats_they_support(cli: Cli) -> None:
+    cli.ok("add", "x")
+    assert "<table|json>" in cli.ok("log", "--help").stdout
+    assert "<text|json>" in cli.ok("history", "--help").stdout
+    for name in ("table", "json"):
+        cli.ok("log", "-f", name)
+    for name in ("csv", "ids"):
+        assert cli("log", "-f", name).exit_code == 2
+
+
+def test_done_recursive_reports_every_task_it_completed(cli: Cli) -> None:
+    cli.ok("add", "Kitchen")
+    for title in ("Sink", "Oven", "Floor"):
+        cli.ok("add", title, "-p", "1")
+    cli.ok("add", "Grout", "-p", "4")
+    cli.ok("done", "3")
+    text = cli.ok("done", "1", "-r").stdout
+    assert text == "Completed task 1: Kitchen\n... and 3 subtasks\n"
+    cli.ok("undo")
+    completed = json.loads(cli.ok("done", "1", "-r", "-f", "json").stdout)
+    assert [task["id"] for task in completed] == [1, 2, 4, 5]
+    assert {task["status"] for task in completed} == {"done"}

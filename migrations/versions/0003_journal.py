@@ -7,8 +7,10 @@ SQLite (row triggers) the one-row ``journal_cursor``
 table (SQLite writers are serialised, so one row is enough). Changes made
 while no operation is open (other tools, undo itself) are not journaled.
 
-Later revisions that recreate these tables (SQLite batch mode copies them)
-or add columns to them must recreate the triggers too.
+The triggers come from ``migrations/journal_triggers.py``, which reads the
+column lists from the schema as it is when a revision runs; every later
+revision that changes task, tag or task_tag calls
+``recreate_journal_triggers()`` from it.
 
 Revision ID: 0003
 Revises: 0002
@@ -19,95 +21,12 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from taskcli.migrations.journal_triggers import create_journal_triggers, drop_journal_triggers
 
 revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-TASK_COLUMNS = (
-    "id",
-    "title",
-    "note",
-    "status",
-    "priority",
-    "due",
-    "parent_id",
-    "created_at",
-    "updated_at",
-    "completed_at",
-    "external_id",
-)
-JOURNALED = {
-    "task": (TASK_COLUMNS, "{row}.id"),
-    "tag": (("id", "name"), "{row}.id"),
-    "task_tag": (("task_id", "tag_id"), "{row}.task_id || ':' || {row}.tag_id"),
-}
-CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
-
-# PostgreSQL: statement-level triggers with transition tables, so a bulk
-# insert of 10,000 rows files its changes in one INSERT ... SELECT rather than
-# 10,000 trigger calls. A transition table serves one event, so each event has
-# its own function; all three are shared by the three tables.
-PG_KEY = (
-    "CASE WHEN TG_TABLE_NAME = 'task_tag' "
-    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'tag_id') ELSE {row} ->> 'id' END"
-)
-PG_OPERATION = "nullif(current_setting('taskcli.operation_id', true), '')::bigint"
-PG_FUNCTIONS = {
-    "insert": f"""
-        INSERT INTO change (operation_id, table_name, row_key, old_row, new_row)
-        SELECT {PG_OPERATION}, TG_TABLE_NAME, {PG_KEY.format(row="n.doc")}, NULL, n.doc::text
-        FROM (SELECT to_jsonb(new_rows) AS doc FROM new_rows) AS n
-        WHERE {PG_OPERATION} IS NOT NULL
-    """,
-    "delete": f"""
-        INSERT INTO change (operation_id, table_name, row_key, old_row, new_row)
-        SELECT {PG_OPERATION}, TG_TABLE_NAME, {PG_KEY.format(row="o.doc")}, o.doc::text, NULL
-        FROM (SELECT to_jsonb(old_rows) AS doc FROM old_rows) AS o
-        WHERE {PG_OPERATION} IS NOT NULL
-    """,
-    "update": f"""
-        INSERT INTO change (operation_id, table_name, row_key, old_row, new_row)
-        SELECT {PG_OPERATION}, TG_TABLE_NAME, {PG_KEY.format(row="n.doc")}, o.doc::text, n.doc::text
-        FROM (SELECT to_jsonb(old_rows) AS doc FROM old_rows) AS o
-        JOIN (SELECT to_jsonb(new_rows) AS doc FROM new_rows) AS n
-          ON {PG_KEY.format(row="o.doc")} = {PG_KEY.format(row="n.doc")}
-        WHERE {PG_OPERATION} IS NOT NULL
-    """,
-}
-PG_TRANSITIONS = {
-    "insert": "NEW TABLE AS new_rows",
-    "delete": "OLD TABLE AS old_rows",
-    "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-}
-
-
-def _pg_function(event: str) -> str:
-    return (
-        f"CREATE FUNCTION taskcli_journal_{event}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {PG_FUNCTIONS[event]}; RETURN NULL; END $$"
-    )
-
-
-def _sqlite_json(columns: Sequence[str], row: str) -> str:
-    return "json_object(" + ", ".join(f"'{c}', {row}.{c}" for c in columns) + ")"
-
-
-def _sqlite_triggers(table: str) -> list[str]:
-    columns, key = JOURNALED[table]
-    events = {
-        "insert": ("INSERT", "NEW", "NULL", _sqlite_json(columns, "NEW")),
-        "update": ("UPDATE", "NEW", _sqlite_json(columns, "OLD"), _sqlite_json(columns, "NEW")),
-        "delete": ("DELETE", "OLD", _sqlite_json(columns, "OLD"), "NULL"),
-    }
-    return [
-        f"CREATE TRIGGER journal_{table}_{name} AFTER {event} ON {table} "
-        f"WHEN {CURSOR} IS NOT NULL BEGIN "
-        f"INSERT INTO change (operation_id, table_name, row_key, old_row, new_row) "
-        f"VALUES ({CURSOR}, '{table}', {key.format(row=row)}, {old}, {new}); END"
-        for name, (event, row, old, new) in events.items()
-    ]
 
 
 def upgrade() -> None:
@@ -153,31 +72,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_cursor")),
     )
     op.execute("INSERT INTO journal_cursor (id, operation_id) VALUES (1, NULL)")
-    if op.get_bind().dialect.name == "postgresql":
-        for event in PG_FUNCTIONS:
-            op.execute(_pg_function(event))
-            for table in JOURNALED:
-                op.execute(
-                    f"CREATE TRIGGER journal_{table}_{event} AFTER {event.upper()} ON {table} "
-                    f"REFERENCING {PG_TRANSITIONS[event]} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION taskcli_journal_{event}()"
-                )
-    else:
-        for table in JOURNALED:
-            for statement in _sqlite_triggers(table):
-                op.execute(statement)
+    create_journal_triggers()
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for event in PG_FUNCTIONS:
-            for table in JOURNALED:
-                op.execute(f"DROP TRIGGER journal_{table}_{event} ON {table}")
-            op.execute(f"DROP FUNCTION taskcli_journal_{event}()")
-    else:
-        for table in JOURNALED:
-            for name in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER journal_{table}_{name}")
+    drop_journal_triggers()
     op.drop_table("journal_cursor")
     op.drop_index("ix_change_table_name_row_key", table_name="change")
     op.drop_index(op.f("ix_change_operation_id"), table_name="change")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,9 +10,16 @@ import typer
 from taskcli.cli import app
 from taskcli.cli._output import write
 from taskcli.cli._runtime import guarded, journal_entry, run
-from taskcli.cli.options import ListFormat, TaskId, TextFormat, TextFormatOption
+from taskcli.cli.options import TaskId, TextFormat, TextFormatOption
 from taskcli.domain import validate_task_id
-from taskcli.errors import UsageError
+
+
+class LogFormat(StrEnum):
+    """The formats ``log`` offers, and so the only ones its ``--help`` lists."""
+
+    TABLE = "table"
+    JSON = "json"
+
 
 Steps = Annotated[int, typer.Option("--steps", "-n", min=1, help="How many commands.")]
 Force = Annotated[
@@ -47,17 +55,15 @@ def log_command(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N operations.")] = 20,
     format: Annotated[
-        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="table or json.")
-    ] = ListFormat.TABLE,
+        LogFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = LogFormat.TABLE,
 ) -> None:
     """List the journaled commands, newest first."""
     from taskcli import render
     from taskcli.services.history import list_operations
 
-    if format not in (ListFormat.TABLE, ListFormat.JSON):
-        raise UsageError("log supports --format table or json")
     operations = run(ctx, list_operations, write=False, limit=limit)
-    if format is ListFormat.JSON:
+    if format is LogFormat.JSON:
         write(render.to_json([render.operation_object(o) for o in operations]))
     else:
         write(render.operations_table(operations))

@@ -243,8 +243,15 @@ def done_command(
     """Complete tasks; a task with pending subtasks needs -r."""
     from taskcli.services.writing import complete_tasks
 
-    views = run(ctx, complete_tasks, write=True, ids=_ids(task_ids), recursive=recursive)
-    _report_changes("Completed", views, format)
+    ids = _ids(task_ids)
+    views = run(ctx, complete_tasks, write=True, ids=ids, recursive=recursive)
+    if format is TextFormat.JSON:
+        _report_changes("Completed", views, format)  # every task the command changed
+        return
+    named = len(set(ids))
+    _report_changes("Completed", views[:named], format)
+    if subtasks := len(views) - named:
+        write(f"... and {subtasks} subtask{'s' if subtasks != 1 else ''}\n")
 
 
 @app.command("undone")

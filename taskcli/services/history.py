@@ -10,7 +10,8 @@ from sqlalchemy import func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.domain import FieldChange, HistoryEntry, OperationView, Priority
-from taskcli.models import Change, Operation, Tag
+from taskcli.errors import TaskNotFound
+from taskcli.models import Change, Operation, Tag, Task
 from taskcli.services._common import rows
 
 _SHOWN_FIELDS = ("title", "note", "status", "priority", "due", "parent_id", "completed_at")
@@ -55,7 +56,11 @@ async def list_operations(session: AsyncSession, *, limit: int) -> list[Operatio
 
 
 async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEntry]:
-    """Every journaled change to one task (and its tags), oldest first."""
+    """Every journaled change to one task (and its tags), oldest first.
+
+    ``TaskNotFound`` for an id with no journal and no row: it never existed
+    (a deleted task keeps its history; a task older than the journal has none).
+    """
     changes = await rows(
         session,
         select(
@@ -76,6 +81,8 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
         )
         .order_by(Change.id),
     )
+    if not changes and not await rows(session, select(Task.id).where(Task.id == task_id)):
+        raise TaskNotFound(task_id)
     tag_names = dict(await rows(session, select(Tag.id, Tag.name)))
     entries: list[HistoryEntry] = []
     for change in changes:

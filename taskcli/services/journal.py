@@ -20,16 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.errors import Conflict
-from taskcli.models import Change, Operation, Tag, Task, TaskTag
+from taskcli.models import Change, Operation
 from taskcli.services._common import lock_tree, rows, utcnow
+from taskcli.services.journal_checks import Refusal, check_restorable, check_tree
 
 APPLIED, UNDONE, DISCARDED = "applied", "undone", "discarded"
 _CHUNK = 2_000
-_COLUMNS = {
-    "task": [column.name for column in Task.__table__.columns],
-    "tag": [column.name for column in Tag.__table__.columns],
-    "task_tag": [column.name for column in TaskTag.__table__.columns],
-}
+_TABLES = ("task", "tag", "task_tag")
 _KEYS = {"task": ("id",), "tag": ("id",), "task_tag": ("task_id", "tag_id")}
 _operation = Operation.__table__
 _change = Change.__table__
@@ -145,27 +142,44 @@ async def _apply(
         start, end = (old, new) if backwards else (new, old)
         target.setdefault((table, key), start)
         expected[(table, key)] = end
+    del changes
+    refusal = Refusal(operation_id, command, "undo" if backwards else "redo")
     # Locked until commit: a concurrent writer of these rows waits for us, or
     # committed first and is seen here as a conflict; it is never overwritten.
     present = await _current_rows(session, list(target))
     if not force:
         for (table, key), wanted in expected.items():
-            if _parse(present.get((table, key))) != _parse(wanted):
-                verb = "undo" if backwards else "redo"
+            now = present.get((table, key))
+            if not _matches(now, wanted) and not _matches(now, target[(table, key)]):
                 what = {"task": "task", "tag": "tag"}.get(table, "tag link")
-                raise Conflict(
-                    f"cannot {verb} operation {operation_id} ({command}): {what} {key} "
-                    f"was changed since; use --force to {verb} it anyway"
+                raise refusal(
+                    f"{what} {key} was changed since; use --force to {refusal.verb} it anyway"
                 )
+    await check_restorable(session, target, present, refusal)
     try:
         async with session.begin_nested():
             await _restore(session, target, present)
+            await check_tree(session, target, present, refusal)
     except IntegrityError:
-        raise Conflict(
-            f"cannot {'undo' if backwards else 'redo'} operation {operation_id} ({command}): "
-            "its rows were changed at the same time; try again"
+        raise refusal(
+            "a row it restores clashes with the database as it is now (a task or tag it "
+            "refers to is gone, or a tag of the same name was made since); "
+            "--force cannot help"
         ) from None
     return len(target)
+
+
+def _matches(present: str | None, captured: str | None) -> bool:
+    """Is the row now as the journal captured it? Only captured columns count.
+
+    A column added after the change was captured is not part of the comparison
+    (the journal never knew its value), so a schema change does not turn every
+    old operation into a conflict.
+    """
+    if present is None or captured is None:
+        return present is None and captured is None
+    now, then = json.loads(present), json.loads(captured)
+    return all(now.get(column) == value for column, value in then.items())
 
 
 async def _current_rows(
@@ -180,7 +194,9 @@ async def _current_rows(
     for table, row_keys in by_table.items():
         for start in range(0, len(row_keys), _CHUNK):
             chunk = row_keys[start : start + _CHUNK]
-            document = f"to_jsonb({table})::text" if postgres else _sqlite_json(table)
+            document = (
+                f"to_jsonb({table})::text" if postgres else await _sqlite_json(session, table)
+            )
             key_sql = _key_expression(table)
             lock = " FOR UPDATE" if postgres else ""  # SQLite writers hold the write lock
             statement = text(
@@ -208,12 +224,10 @@ def _key_values(table: str, keys: list[str]) -> list[Any]:
     return keys if table == "task_tag" else [int(key) for key in keys]
 
 
-def _sqlite_json(table: str) -> str:
-    return "json_object(" + ", ".join(f"'{c}', {c}" for c in _COLUMNS[table]) + ")"
-
-
-def _parse(document: str | None) -> Any:
-    return None if document is None else json.loads(document)
+async def _sqlite_json(session: AsyncSession, table: str) -> str:
+    """The row as a JSON object of the table's columns as they are in the database."""
+    columns = [row[1] for row in await rows(session, text(f"PRAGMA table_info({table})"))]
+    return "json_object(" + ", ".join(f"'{c}', {c}" for c in columns) + ")"
 
 
 async def _restore(
@@ -223,7 +237,7 @@ async def _restore(
 ) -> None:
     """Put every row into its target state, in an order the foreign keys accept."""
     plan: dict[str, dict[str, list[Any]]] = {
-        table: {"delete": [], "insert": [], "update": []} for table in _COLUMNS
+        table: {"delete": [], "insert": [], "update": []} for table in _TABLES
     }
     for (table, key), document in target.items():
         exists = (table, key) in present
@@ -238,7 +252,7 @@ async def _restore(
     await _insert(session, "task", _parents_first(plan["task"]["insert"]))
     await _update(session, "task", plan["task"]["update"])
     await _delete(session, "task", _children_first(plan["task"]["delete"], present))
-    await _delete(session, "tag", plan["tag"]["delete"])
+    await _delete_unused_tags(session, plan["tag"]["delete"])
     await _insert(session, "task_tag", plan["task_tag"]["insert"])
 
 
@@ -290,38 +304,64 @@ async def _delete(session: AsyncSession, table: str, keys: list[str]) -> None:
         await session.exec(statement)  # type: ignore[call-overload]
 
 
-async def _insert(session: AsyncSession, table: str, documents: list[dict[str, Any]]) -> None:
-    if not documents:
-        return
-    columns = _COLUMNS[table]
-    if session.bind.dialect.name == "postgresql":
+async def _delete_unused_tags(session: AsyncSession, keys: list[str]) -> None:
+    """Delete tags the operation created, but never one a task still carries.
+
+    Another user may have tagged a task with it since; deleting the tag would
+    strip it from that task by cascade, a change no journal would hold.
+    """
+    for start in range(0, len(keys), _CHUNK):
         statement = text(
-            f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
-            f"FROM jsonb_populate_record(NULL::{table}, CAST(:document AS jsonb))"
-        )
-        params = [{"document": json.dumps(document)} for document in documents]
-    else:
-        placeholders = ", ".join(f":{c}" for c in columns)
-        statement = text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})")
-        params = [{c: document.get(c) for c in columns} for document in documents]
-    await session.exec(statement, params=params)  # type: ignore[call-overload]
+            "DELETE FROM tag WHERE id IN :keys "
+            "AND NOT EXISTS (SELECT 1 FROM task_tag WHERE task_tag.tag_id = tag.id)"
+        ).bindparams(_expanding("keys", _key_values("tag", keys[start : start + _CHUNK])))
+        await session.exec(statement)  # type: ignore[call-overload]
+
+
+async def _insert(session: AsyncSession, table: str, documents: list[dict[str, Any]]) -> None:
+    """Insert the rows with every column the journal captured."""
+    for columns, group in _by_columns(documents):
+        if session.bind.dialect.name == "postgresql":
+            statement = text(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+                f"FROM jsonb_populate_record(NULL::{table}, CAST(:document AS jsonb))"
+            )
+            params = [{"document": json.dumps(document)} for document in group]
+        else:
+            placeholders = ", ".join(f":{c}" for c in columns)
+            statement = text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})")
+            params = group
+        await session.exec(statement, params=params)  # type: ignore[call-overload]
 
 
 async def _update(session: AsyncSession, table: str, documents: list[dict[str, Any]]) -> None:
-    if not documents:
-        return
+    """Set every column the journal captured (a column it never knew keeps its value)."""
     keys = _KEYS[table]
-    columns = [c for c in _COLUMNS[table] if c not in keys]
     where = " AND ".join(f"{k} = :{k}" for k in keys)
-    if session.bind.dialect.name == "postgresql":
-        statement = text(
-            f"UPDATE {table} SET ({', '.join(columns)}) = (SELECT {', '.join(columns)} "
-            f"FROM jsonb_populate_record(NULL::{table}, CAST(:document AS jsonb))) WHERE {where}"
-        )
-        params = [{"document": json.dumps(d), **{k: d[k] for k in keys}} for d in documents]
-    else:
-        statement = text(
-            f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE {where}"
-        )
-        params = [{c: d.get(c) for c in _COLUMNS[table]} for d in documents]
-    await session.exec(statement, params=params)  # type: ignore[call-overload]
+    for all_columns, group in _by_columns(documents):
+        columns = [c for c in all_columns if c not in keys]
+        if not columns:
+            continue
+        if session.bind.dialect.name == "postgresql":
+            statement = text(
+                f"UPDATE {table} SET ({', '.join(columns)}) = (SELECT {', '.join(columns)} "
+                f"FROM jsonb_populate_record(NULL::{table}, CAST(:document AS jsonb))) "
+                f"WHERE {where}"
+            )
+            params = [{"document": json.dumps(d), **{k: d[k] for k in keys}} for d in group]
+        else:
+            statement = text(
+                f"UPDATE {table} SET {', '.join(f'{c} = :{c}' for c in columns)} WHERE {where}"
+            )
+            params = group
+        await session.exec(statement, params=params)  # type: ignore[call-overload]
+
+
+def _by_columns(
+    documents: list[dict[str, Any]],
+) -> list[tuple[tuple[str, ...], list[dict[str, Any]]]]:
+    """Documents grouped by the columns they hold (one statement per group)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for document in documents:
+        groups[tuple(document)].append(document)
+    return list(groups.items())

@@ -70,12 +70,20 @@ async def complete_tasks(
                 )
         targets = list(ids)
     now = utcnow()
-    await session.exec(  # type: ignore[call-overload]
+    changed = await rows(
+        session,
         update(task)
         .where(task.c.id.in_(targets), task.c.status == Status.PENDING.value)
         .values(status=Status.DONE.value, completed_at=now, updated_at=now)
+        .returning(task.c.id),
     )
-    return await load_views(session, queries.select_by_ids(ids), with_progress=True)
+    # The named tasks first, then the subtasks this command completed, by id.
+    views = await load_views(session, queries.select_by_ids(ids), with_progress=True)
+    subtasks = sorted({task_id for (task_id,) in changed} - set(ids))
+    for start in range(0, len(subtasks), 2_000):
+        chunk = queries.select_by_ids(subtasks[start : start + 2_000])
+        views += await load_views(session, chunk, with_progress=True)
+    return views
 
 
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
