@@ -113,6 +113,12 @@ def validate_tag(text: str) -> str:
     return tag
 
 
+def validate_search(text: str) -> str:
+    """Search text is matched literally; it must be text both backends can compare."""
+    _reject_surrogates(text, "search")
+    return text
+
+
 def validate_task_id(value: int) -> int:
     if value <= 0:
         raise UsageError(f"{value} is not a task id: must be a positive task id")
