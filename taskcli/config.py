@@ -26,6 +26,12 @@ ENV_DEBUG = "TASKCLI_DEBUG"
 ENV_JOURNAL_KEEP = "TASKCLI_JOURNAL_KEEP"
 ENV_JOURNAL = "TASKCLI_JOURNAL"
 DEFAULT_JOURNAL_KEEP = 10_000
+MAX_JOURNAL_KEEP = 2**31 - 1  # an operation id is a PostgreSQL INTEGER
+MAX_LOCK_TIMEOUT = 3600.0
+# PostgreSQL counts lock_timeout in whole milliseconds and reads 0 as "wait
+# forever"; a positive wait is never shorter than this.
+MIN_LOCK_TIMEOUT = 0.001
+_ASCII_NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+", re.ASCII)
 # Generous: under a storm of writers SQLite's polling busy handler is not fair, and
 # a short wait can starve one process while others keep taking the lock.
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -181,18 +187,22 @@ def resolve_settings(db_option: str | None, environ: Mapping[str, str] = os.envi
 def _lock_timeout(raw: str | None) -> float:
     if raw is None or not raw.strip():
         return DEFAULT_LOCK_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not 0 < value <= 3600:
+    # ASCII decimals only: float() would also take "nan", "1e9", "٣" and "1_0".
+    text = raw.strip()
+    value = float(text) if _ASCII_NUMBER.fullmatch(text) else -1.0
+    if not 0 < value <= MAX_LOCK_TIMEOUT:
         raise UsageError(f"{ENV_LOCK_TIMEOUT} must be a number of seconds between 0 and 3600")
-    return value
+    return max(value, MIN_LOCK_TIMEOUT)
 
 
 def _journal_keep(raw: str | None) -> int:
     if raw is None or not raw.strip():
         return DEFAULT_JOURNAL_KEEP
-    if not raw.strip().isdigit() or int(raw) < 1:
-        raise UsageError(f"{ENV_JOURNAL_KEEP} must be a whole number of operations, at least 1")
-    return int(raw)
+    text = raw.strip()
+    # ASCII digits only: str.isdigit() also takes "³", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_JOURNAL_KEEP:
+        raise UsageError(
+            f"{ENV_JOURNAL_KEEP} must be a whole number of operations "
+            f"between 1 and {MAX_JOURNAL_KEEP}"
+        )
+    return int(text)

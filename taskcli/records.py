@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from taskcli.dates import check_range
 from taskcli.domain import (
     Priority,
     Status,
+    validate_external_id,
     validate_note,
     validate_tag,
     validate_task_id,
@@ -65,7 +67,7 @@ def parse_instant(value: Any, what: str) -> datetime | None:
         raise UsageError(f"{what} is not an ISO 8601 time: {value!r}") from None
     if parsed.tzinfo is None:
         raise UsageError(f"{what} has no UTC offset: {value!r}")
-    return parsed
+    return check_range(parsed, what)
 
 
 def load_json(text: str, what: str) -> Any:
@@ -73,13 +75,16 @@ def load_json(text: str, what: str) -> Any:
         return json.loads(text)
     except ValueError as error:
         raise UsageError(f"{what} is not valid JSON ({error})") from None
+    except RecursionError:
+        raise UsageError(f"{what} is nested too deeply to be a task list") from None
 
 
 def parse_export(document: Any) -> list[ImportRecord]:
     """Records of a ``taskcli export`` document; the first bad record is named (exit 2)."""
     if not isinstance(document, Mapping) or document.get("format") != EXPORT_FORMAT:
         raise UsageError('not a taskcli export (expected {"format": "taskcli", ...})')
-    if document.get("version") != EXPORT_VERSION:
+    version = document.get("version")
+    if type(version) is not int or version != EXPORT_VERSION:  # not True, not 1.0
         raise UsageError(
             f"unsupported export version {document.get('version')!r} (this taskcli reads 1)"
         )
@@ -91,6 +96,7 @@ def parse_export(document: Any) -> list[ImportRecord]:
 
 def _native_records(tasks: list[Any]) -> Iterator[ImportRecord]:
     seen: set[int] = set()
+    external_ids: set[str] = set()
     for number, item in enumerate(tasks, start=1):
         try:
             record = _native_record(item)
@@ -102,6 +108,12 @@ def _native_records(tasks: list[Any]) -> Iterator[ImportRecord]:
         if record.original_id in seen:
             raise UsageError(f"record {number}: id {record.original_id} appears twice")
         seen.add(record.original_id)
+        if record.external_id is not None:
+            if record.external_id in external_ids:
+                raise UsageError(
+                    f"record {number}: external_id {record.external_id!r} appears twice"
+                )
+            external_ids.add(record.external_id)
         yield record
 
 
@@ -125,12 +137,14 @@ def _native_record(item: Any) -> ImportRecord:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise UsageError("tags must be a list of strings")
     external_id = item.get("external_id")
-    if external_id is not None and (not isinstance(external_id, str) or len(external_id) > 200):
-        raise UsageError("external_id must be a string of at most 200 characters or null")
+    if external_id is not None:
+        if not isinstance(external_id, str):
+            raise UsageError("external_id must be a string or null")
+        validate_external_id(external_id)
     return ImportRecord(
         key=str(task_id),
         parent_key=str(parent_id) if parent_id is not None else None,
-        title=validate_title(title),
+        title=validate_title(title, allow_invisible=True),
         note=validate_note(note) if note is not None else None,
         status=_choice(Status, item.get("status", "pending"), "status"),
         priority=Priority.parse(_text(item.get("priority", "none"), "priority")),

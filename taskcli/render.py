@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, time
 from typing import Any
 
+from taskcli.dates import to_local
 from taskcli.domain import (
     HistoryEntry,
     OperationView,
@@ -159,7 +160,7 @@ def format_due(due: datetime | None) -> str:
     """Local time; a due at the end of a day shows as the date alone."""
     if due is None:
         return ""
-    local = due.astimezone()
+    local = to_local(due)
     if local.time() == time(23, 59, 59):
         return local.strftime("%Y-%m-%d")
     return local.strftime("%Y-%m-%d %H:%M")
@@ -326,7 +327,7 @@ def task_tree(nodes: Sequence[TreeNode], *, style: Styler = plain) -> str:
 
 
 def local_time(value: datetime) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return to_local(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def change_line(verb: str, view: TaskView) -> str:
@@ -390,7 +391,8 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
         )
         for field in entry.fields:
             if field.name == "tag":
-                lines.append(f"    tag {'+' + field.new if field.new else '-' + (field.old or '')}")
+                tag = f"+{field.new}" if field.new else f"-{field.old or ''}"
+                lines.append(f"    tag {terminal_safe(tag)}")
             elif entry.kind == "changed":
                 lines.append(f"    {field.name}: {_shown(field.old)} -> {_shown(field.new)}")
             elif field.new is not None or field.old is not None:

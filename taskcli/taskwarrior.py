@@ -16,11 +16,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from taskcli.dates import check_range, to_local
 from taskcli.domain import (
+    MAX_EXTERNAL_ID_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TITLE_LENGTH,
     Priority,
     Status,
+    bounded_identifier,
     validate_note,
     validate_tag,
 )
@@ -90,7 +93,10 @@ def _add_projects(records: dict[str, ImportRecord], project: Any) -> str | None:
         key = f"taskwarrior-project:{path}"
         if key not in records:
             records[key] = ImportRecord(
-                key=key, parent_key=parent_key, title=_title(segment), external_id=key
+                key=key,
+                parent_key=parent_key,
+                title=_title(segment),
+                external_id=bounded_identifier(key, MAX_EXTERNAL_ID_LENGTH),
             )
         parent_key = key
     return parent_key
@@ -106,12 +112,17 @@ def _record(
     uuid = item.get("uuid")
     if not isinstance(uuid, str) or not uuid:
         raise UsageError("uuid is missing")
+    if not uuid.isprintable():
+        raise UsageError("uuid must be printable text")
     if status not in ("pending", "waiting", "completed"):
         raise UsageError(f"unknown status {status!r}")
     done = status == "completed"
+    annotations = item.get("annotations") or []
+    if not isinstance(annotations, list):
+        raise UsageError("annotations must be a list")
     note_lines = [
         f"{_when(annotation.get('entry'))}: {annotation.get('description', '')}".strip()
-        for annotation in item.get("annotations") or []
+        for annotation in annotations
         if isinstance(annotation, Mapping)
     ]
     note_lines += [f"Depends on: {titles.get(d) or 'an unknown task'} ({d})" for d in depends]
@@ -133,7 +144,7 @@ def _record(
         created_at=_instant(item.get("entry"), "entry"),
         updated_at=_instant(item.get("modified"), "modified"),
         completed_at=_instant(item.get("end"), "end") if done else None,
-        external_id=f"taskwarrior:{uuid}",
+        external_id=bounded_identifier(f"taskwarrior:{uuid}", MAX_EXTERNAL_ID_LENGTH),
     )
 
 
@@ -173,9 +184,10 @@ def _instant(value: Any, what: str) -> datetime | None:
         raise UsageError(f"{what} must be a date string")
     for pattern in ("%Y%m%dT%H%M%SZ", "%Y-%m-%dT%H:%M:%SZ"):
         try:
-            return datetime.strptime(value, pattern).replace(tzinfo=UTC)
+            parsed = datetime.strptime(value, pattern).replace(tzinfo=UTC)
         except ValueError:
             continue
+        return check_range(parsed, what)
     raise UsageError(f"{what} is not a Taskwarrior date: {value!r}")
 
 
@@ -184,4 +196,4 @@ def _when(value: Any) -> str:
         instant = _instant(value, "annotation entry")
     except UsageError:
         return "undated"
-    return instant.astimezone().strftime("%Y-%m-%d %H:%M") if instant else "undated"
+    return to_local(instant).strftime("%Y-%m-%d %H:%M") if instant else "undated"

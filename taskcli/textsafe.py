@@ -1,24 +1,32 @@
 """Make user-supplied text safe to show on a terminal.
 
-Titles and notes may come from other writers of a shared database, so every
-path to the terminal strips what could move the cursor, change the window
-title, open links or reorder text.
+Titles and notes may come from other writers of a shared database (or from an
+older taskcli that accepted more), so every path to the terminal turns what
+could move the cursor, change the window title, open links, reorder text or
+hide text into visible escapes: control characters (Cc), line and paragraph
+separators, lone surrogates and every invisible format character (Cf: bidi
+controls, tag characters U+E0000-E007F, soft hyphen, U+061C, U+2064 ...).
+Zero-width joiners stay: they spell Persian, Indic scripts and emoji sequences
+and are accepted at input (see ``taskcli.domain.JOINERS``).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-# Bidirectional and zero-width format characters that can disguise text.
-_INVISIBLE_FORMAT = frozenset(
-    "\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
-    "\u2060\u2066\u2067\u2068\u2069\ufeff"
-)
+_ESCAPED_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+_KEPT = frozenset("\u200c\u200d")
 
 
 def _escape_char(char: str) -> str:
     code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _hidden(char: str) -> bool:
+    return unicodedata.category(char) in _ESCAPED_CATEGORIES and char not in _KEPT
 
 
 def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
@@ -32,7 +40,7 @@ def terminal_safe(text: str, *, keep_newlines: bool = False) -> str:
     for char in text:
         if keep_newlines and char in "\n\t":
             out.append(char)
-        elif char in _INVISIBLE_FORMAT or unicodedata.category(char) == "Cc":
+        elif _hidden(char):
             out.append(_escape_char(char))
         else:
             out.append(char)

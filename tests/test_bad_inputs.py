@@ -5,11 +5,15 @@ on stdout, and not a single row changed."""
 from __future__ import annotations
 
 import pytest
-from support import Cli, dump
+from support import Cli, dump, error_line
 from taskhelpers import Row, add, as_json, insert_tasks
+
+from taskcli.config import resolve_settings
 
 MISSING = "424242"
 HUGE = "99999999999999999999"
+PAST_INT = str(2**31)  # one past PostgreSQL INTEGER
+PAST_BIGINT = str(2**63)  # one past SQLite's and PostgreSQL's BIGINT
 CLICK = None  # Click's own usage error: its format is not ours to pin
 
 # (args, exit code, expected substring of our one Error: line, or CLICK)
@@ -25,6 +29,31 @@ CASES = [
     pytest.param(("add", "one\u2028two"), 2, "title must be one line", id="add-line-separator"),
     pytest.param(("add", "\udcff\udcfe"), 2, "title is not valid UTF-8", id="add-non-utf8"),
     pytest.param(("add",), 2, CLICK, id="add-no-title"),
+    # add: invisible format characters (Unicode Cf) that could disguise a title
+    pytest.param(("add", "pay alice\U000e0062\U000e006fx"), 2, "U+E0062", id="add-tag-chars"),
+    pytest.param(("add", "abc\u202edcba"), 2, "invisible formatting", id="add-bidi-override"),
+    pytest.param(("add", "a\u2066b\u2069"), 2, "invisible formatting", id="add-bidi-isolate"),
+    pytest.param(("add", "x\u061cy"), 2, "U+061C", id="add-arabic-letter-mark"),
+    pytest.param(("add", "x\u2064y"), 2, "U+2064", id="add-invisible-plus"),
+    pytest.param(("add", "soft\u00adhyphen"), 2, "U+00AD", id="add-soft-hyphen"),
+    pytest.param(("add", "zero\u200bwidth"), 2, "U+200B", id="add-zero-width-space"),
+    pytest.param(("add", "bom\ufeff"), 2, "U+FEFF", id="add-bom"),
+    pytest.param(("add", "x", "-t", "a\u00adb"), 2, "tag contains an invisible", id="add-tag-shy"),
+    pytest.param(("add", "x", "-t", "\U000e0041"), 2, "tag contains an invisible", id="tag-e0041"),
+    pytest.param(("edit", "5", "--title", "a\u202eb"), 2, "invisible", id="edit-bidi"),
+    pytest.param(("edit", "5", "-t", "+a\u2064"), 2, "invisible", id="edit-tag-invisible"),
+    # dates outside 1900-01-01 .. 9998-12-31
+    pytest.param(("add", "x", "-d", "9999-01-01"), 2, "between 1900-01-01 and", id="due-9999"),
+    pytest.param(("add", "x", "-d", "9999-12-31"), 2, "between 1900-01-01 and", id="due-9999-end"),
+    pytest.param(("add", "x", "-d", "1899-12-31"), 2, "between 1900-01-01 and", id="due-1899"),
+    pytest.param(("add", "x", "-d", "0001-01-01T00:00"), 2, "between 1900", id="due-year-1"),
+    pytest.param(("add", "x", "-d", "+9999y"), 2, "between 1900-01-01 and", id="due-plus-9999y"),
+    pytest.param(("add", "x", "-d", "in 9999 years"), 2, "between 1900", id="due-in-9999-years"),
+    pytest.param(("edit", "5", "-d", "9999-06-01"), 2, "between 1900", id="edit-due-9999"),
+    pytest.param(("list", "--due-before", "0001-01-01"), 2, "between 1900", id="list-before-1"),
+    pytest.param(
+        ("list", "--due-before", "9999-12-31T23:59"), 2, "between 1900", id="list-before-9999"
+    ),
     # add: parent ids
     pytest.param(("add", "x", "--parent", "abc"), 2, CLICK, id="add-parent-abc"),
     pytest.param(("add", "x", "--parent", "0"), 2, "must be a positive task id", id="add-parent-0"),
@@ -106,6 +135,30 @@ CASES = [
     pytest.param(("list", "--parent", MISSING), 1, "no task 424242", id="list-parent-missing"),
     pytest.param(("list", "--parent", "0"), 2, "must be a positive task id", id="list-parent-0"),
     pytest.param(("list", "--tag", "a b"), 2, "tag must be a lowercase word", id="list-tag-space"),
+    # numbers past what either backend can hold
+    pytest.param(("list", "--limit", HUGE), 2, CLICK, id="list-limit-huge"),
+    pytest.param(("list", "--limit", PAST_BIGINT), 2, CLICK, id="list-limit-past-bigint"),
+    pytest.param(("list", "--limit", PAST_INT), 2, CLICK, id="list-limit-past-int"),
+    pytest.param(("list", "--limit", "\u00b3"), 2, CLICK, id="list-limit-superscript"),
+    pytest.param(
+        ("list", "--parent", PAST_BIGINT), 2, "task id out of range", id="list-parent-big"
+    ),
+    pytest.param(("tree", "--depth", HUGE), 2, CLICK, id="tree-depth-huge"),
+    pytest.param(("tree", PAST_INT), 2, "task id out of range", id="tree-id-past-int"),
+    pytest.param(("log", "-n", HUGE), 2, CLICK, id="log-n-huge"),
+    pytest.param(("log", "--limit", PAST_BIGINT), 2, CLICK, id="log-limit-past-bigint"),
+    pytest.param(("undo", "--steps", HUGE), 2, CLICK, id="undo-steps-huge"),
+    pytest.param(("undo", "-n", PAST_INT), 2, CLICK, id="undo-n-past-int"),
+    pytest.param(("redo", "-n", PAST_BIGINT), 2, CLICK, id="redo-n-past-bigint"),
+    pytest.param(("history", HUGE), 2, "task id out of range", id="history-id-huge"),
+    pytest.param(("history", PAST_INT), 2, "task id out of range", id="history-id-past-int"),
+    pytest.param(("show", PAST_BIGINT), 2, "task id out of range", id="show-id-past-bigint"),
+    pytest.param(("done", PAST_INT), 2, "task id out of range", id="done-id-past-int"),
+    pytest.param(("rm", "-y", PAST_INT), 2, "task id out of range", id="rm-id-past-int"),
+    pytest.param(("move", PAST_INT, "--root"), 2, "task id out of range", id="move-past-int"),
+    pytest.param(("move", "5", "-p", HUGE), 2, "task id out of range", id="move-parent-huge"),
+    pytest.param(("edit", PAST_BIGINT, "-t", "+a"), 2, "out of range", id="edit-id-past-bigint"),
+    pytest.param(("list", "--search", "\udcff"), 2, "search is not valid UTF-8", id="search-bad"),
 ]
 
 
@@ -163,12 +216,73 @@ def test_title_of_500_characters_is_accepted(cli: Cli) -> None:
     assert as_json(cli, "edit", "1", "--title", title[::-1])["title"] == title[::-1]
 
 
-def test_title_of_unicode_format_characters_is_accepted(cli: Cli) -> None:
-    """Only control characters (Cc) are refused; bidi and zero-width text is data."""
-    for title in ("zero\u200bwidth", "abc\u202edcba", "emoji \U0001f600 ok"):
-        add(cli, title)
-    assert [t["title"] for t in as_json(cli, "list", "--sort", "id")] == [
-        "zero\u200bwidth",
-        "abc\u202edcba",
+def test_visible_unicode_and_joiners_are_accepted(cli: Cli) -> None:
+    """Invisible format characters are refused, but emoji and zero-width joiners
+    (which spell Persian, Indic scripts and emoji sequences) are data."""
+    titles = (
         "emoji \U0001f600 ok",
-    ]
+        "family \U0001f468\u200d\U0001f469",
+        "\u0645\u06cc\u200c\u062e",
+    )
+    for title in titles:
+        add(cli, title)
+    assert [t["title"] for t in as_json(cli, "list", "--sort", "id")] == list(titles)
+
+
+# (environment variable, value, expected substring of the Error: line)
+ENV_CASES = [
+    pytest.param("TASKCLI_JOURNAL_KEEP", "\u00b3", "TASKCLI_JOURNAL_KEEP", id="keep-superscript"),
+    pytest.param("TASKCLI_JOURNAL_KEEP", "\u0663", "TASKCLI_JOURNAL_KEEP", id="keep-arabic-digit"),
+    pytest.param("TASKCLI_JOURNAL_KEEP", HUGE, "TASKCLI_JOURNAL_KEEP", id="keep-huge"),
+    pytest.param("TASKCLI_JOURNAL_KEEP", PAST_INT, "TASKCLI_JOURNAL_KEEP", id="keep-past-int"),
+    pytest.param("TASKCLI_JOURNAL_KEEP", "0", "TASKCLI_JOURNAL_KEEP", id="keep-0"),
+    pytest.param("TASKCLI_JOURNAL_KEEP", "1e3", "TASKCLI_JOURNAL_KEEP", id="keep-exponent"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", "\u0663", "TASKCLI_LOCK_TIMEOUT", id="lock-arabic-digit"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", "\u00b3", "TASKCLI_LOCK_TIMEOUT", id="lock-superscript"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", "inf", "TASKCLI_LOCK_TIMEOUT", id="lock-inf"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", "nan", "TASKCLI_LOCK_TIMEOUT", id="lock-nan"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", "1e308", "TASKCLI_LOCK_TIMEOUT", id="lock-1e308"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", HUGE, "TASKCLI_LOCK_TIMEOUT", id="lock-huge"),
+    pytest.param("TASKCLI_LOCK_TIMEOUT", "1_0", "TASKCLI_LOCK_TIMEOUT", id="lock-underscore"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "message"), ENV_CASES)
+def test_bad_environment_value(
+    seeded: Cli, db_url: str, name: str, value: str, message: str
+) -> None:
+    """Bad settings: exit 2, one line naming the variable, nothing written."""
+    before = dump(db_url)
+    for args in (("add", "x"), ("list",)):
+        result = seeded(*args, env={name: value})
+        assert result.exit_code == 2, (args, result.exit_code, result.stdout, result.stderr)
+        assert result.stdout == ""
+        assert message in error_line(result)
+    assert dump(db_url) == before
+
+
+def test_sub_millisecond_lock_timeout_never_means_wait_forever(cli: Cli) -> None:
+    """PostgreSQL reads lock_timeout=0 as "no limit": a tiny positive wait stays 1 ms."""
+    settings = resolve_settings(cli.url, {"TASKCLI_LOCK_TIMEOUT": "0.0005"})
+    assert settings.lock_timeout == 0.001
+    assert int(settings.lock_timeout * 1000) >= 1
+    result = cli("add", "x", env={"TASKCLI_LOCK_TIMEOUT": "0.0005"})
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("length", [101, 300])
+def test_long_user_name_writes_and_undoes(cli: Cli, db_url: str, length: int) -> None:
+    """A USER longer than the journal's column still writes, and undo finds its commands."""
+    long_name = "u" * (length - 1) + "z"
+    other = "u" * (length - 1) + "y"  # same first 100 characters: must stay a different user
+    env = {"USER": long_name, "LOGNAME": long_name}
+    result = cli("add", "mine", env=env)
+    assert result.exit_code == 0, result.stderr
+    result = cli("add", "theirs", env={"USER": other, "LOGNAME": other})
+    assert result.exit_code == 0, result.stderr
+    users = [op["user"] for op in as_json(cli, "log")]
+    assert all(len(user) <= 100 for user in users)
+    assert len(set(users)) == 2
+    result = cli("undo", env=env)
+    assert result.exit_code == 0, result.stderr
+    assert [t["title"] for t in as_json(cli, "list")] == ["theirs"]

@@ -32,7 +32,7 @@ from taskhelpers import (
 from taskcli.domain import validate_title
 from taskcli.errors import UsageError
 
-# Accepted by ``add``: markup look-alikes, bidi and zero-width text, a long word.
+# Accepted by ``add``: markup look-alikes, a long word.
 MARKUP_TITLES = (
     "[red]PWNED[/red]",
     "[bold]x",
@@ -43,11 +43,9 @@ MARKUP_TITLES = (
     "C:\\dir\\",
     "[[x]]",
     "\\[escaped]",
-    "abc\u202edcba",
-    "zero\u200bwidth",
     "w" * 500,
 )
-# Refused by ``add``; only another writer can store them.
+# Refused by ``add``; only another writer (or an older version) can store them.
 CONTROL_TITLES = (
     "x\x1b[2J\x1b[Hy",
     "\x1b]0;owned\x07",
@@ -58,14 +56,22 @@ CONTROL_TITLES = (
     "\x07\x08 bell and backspace",
     "two\nlines",
     "nul-free \x7f delete",
+    "abc\u202edcba",
+    "zero\u200bwidth",
+    "pay alice\U000e0062\U000e006f\U000e0062 x",
+    "soft\u00adhy\u061cph\u2064en",
 )
 HOSTILE_NOTE = "note \x1b]52;c;cHduZWQ=\x07 end\nsecond [red]line[/red] \u202eevil"
 HOSTILE_TAG = "\x1b[31mred"
 
 _SGR = re.compile(r"\x1b\[([0-9;]*)m")
-_INVISIBLE = re.compile("[\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069"
+    "\ufeff\U000e0000-\U000e007f]"
+)
 _HIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069\ufeff]+"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2069"
+    "\ufeff\U000e0000-\U000e007f]+"
 )
 _COLOUR_CODES = {*range(30, 39), *range(40, 49), *range(90, 98), *range(100, 108)}
 

@@ -30,6 +30,19 @@ def write(text: str) -> None:
     sys.stdout.flush()
 
 
+def write_readable(text: str) -> None:
+    """A data format people also read (CSV, outline): exact when piped, escaped on a terminal.
+
+    On a terminal, stored text from other writers must not move the cursor or
+    retitle the window; a pipe or file gets the bytes as stored.
+    """
+    if sys.stdout.isatty():
+        from taskcli.textsafe import terminal_safe
+
+        text = terminal_safe(text, keep_newlines=True)
+    write(text)
+
+
 def _maybe_terminal() -> bool:
     return sys.stdout.isatty() or any(os.environ.get(name) for name in _FORCE_TERMINAL)
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import typer
 
 from taskcli.config import ENV_DEBUG, Settings, resolve_settings
+from taskcli.domain import journal_user_name
 from taskcli.errors import EXIT_INTERNAL, DatabaseUnreachable, Interrupted, TaskcliError
 from taskcli.textsafe import terminal_safe
 
@@ -68,7 +69,7 @@ def journal_entry(ctx: typer.Context) -> JournalEntry:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
-    return JournalEntry(user=user, command=invocation.command)
+    return JournalEntry(user=journal_user_name(user), command=invocation.command)
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:

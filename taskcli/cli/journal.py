@@ -11,7 +11,7 @@ from taskcli.cli import app
 from taskcli.cli._output import write
 from taskcli.cli._runtime import guarded, journal_entry, run
 from taskcli.cli.options import TaskId, TextFormat, TextFormatOption
-from taskcli.domain import validate_task_id
+from taskcli.domain import MAX_COUNT, validate_task_id
 
 
 class LogFormat(StrEnum):
@@ -21,7 +21,9 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
-Steps = Annotated[int, typer.Option("--steps", "-n", min=1, help="How many commands.")]
+Steps = Annotated[
+    int, typer.Option("--steps", "-n", min=1, max=MAX_COUNT, help="How many commands.")
+]
 Force = Annotated[
     bool, typer.Option("--force", help="Even when a later change touched the same rows.")
 ]
@@ -53,7 +55,9 @@ def redo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
 @guarded
 def log_command(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most N operations.")] = 20,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, max=MAX_COUNT, help="At most N operations.")
+    ] = 20,
     format: Annotated[
         LogFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
     ] = LogFormat.TABLE,

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from taskcli.cli import app
-from taskcli.cli._output import show, write, write_styled
+from taskcli.cli._output import show, write, write_readable, write_styled
 from taskcli.cli._runtime import guarded, print_message, run
 from taskcli.cli.options import (
     DueOption,
@@ -24,6 +24,7 @@ from taskcli.cli.options import (
 )
 from taskcli.dates import parse_date
 from taskcli.domain import (
+    MAX_COUNT,
     UNSET,
     NewTask,
     Priority,
@@ -33,6 +34,7 @@ from taskcli.domain import (
     TaskPatch,
     TaskView,
     validate_note,
+    validate_search,
     validate_tag,
     validate_task_id,
     validate_title,
@@ -152,7 +154,8 @@ def list_command(
     ] = SortKey.DUE,
     reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=0, help="At most N tasks.", show_default=False)
+        int | None,
+        typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
     ] = None,
     format: Annotated[
         ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
@@ -167,7 +170,7 @@ def list_command(
         min_priority=Priority.parse(priority) if priority else None,
         due_before=parse_date(due_before) if due_before is not None else None,
         overdue=overdue,
-        search=search or None,
+        search=validate_search(search) if search else None,
         parent_id=validate_task_id(parent) if parent is not None else None,
         roots=roots,
         sort=sort,
@@ -190,7 +193,9 @@ def tree_command(
     ] = None,
     depth: Annotated[
         int | None,
-        typer.Option("--depth", min=1, help="Show at most N levels.", show_default=False),
+        typer.Option(
+            "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
+        ),
     ] = None,
     all_tasks: Annotated[bool, typer.Option("--all", "-a", help="Include done tasks.")] = False,
     format: Annotated[
@@ -207,7 +212,7 @@ def tree_command(
         objects = render.tree_objects(nodes)
         write(render.to_json(objects[0] if root_id is not None and objects else objects))
     elif format is TreeFormat.OUTLINE:
-        write(render.tree_outline(nodes))
+        write_readable(render.tree_outline(nodes))
     else:
         write_styled(lambda style, _width, _cells: render.task_tree(nodes, style=style))
 
@@ -413,7 +418,7 @@ def _write_views(views: list[TaskView], format: ListFormat, *, now: datetime) ->
     if format is ListFormat.JSON:
         write(render.tasks_json(views))
     elif format is ListFormat.CSV:
-        write(render.tasks_csv(views))
+        write_readable(render.tasks_csv(views))
     elif format is ListFormat.IDS:
         write(render.tasks_ids(views))
     else:

@@ -79,6 +79,7 @@ def _install_sqlite_hooks(engine: Engine, *, for_migrations: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={foreign_keys}")
         if for_migrations:
@@ -89,6 +90,15 @@ def _install_sqlite_hooks(engine: Engine, *, for_migrations: bool) -> None:
     def _on_begin(connection: Connection) -> None:
         write = for_migrations or connection.get_execution_options().get(WRITE_OPTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _unicode_lower(value: Any) -> Any:
+    """SQLite's own lower() folds ASCII only; PostgreSQL's folds every script.
+
+    Replacing it on each connection makes ``--search`` and the title sort agree
+    on both backends ("ünï" finds "Ünïcödé").
+    """
+    return value.lower() if isinstance(value, str) else value
 
 
 @asynccontextmanager
