@@ -130,8 +130,7 @@ def test_export_never_follows_a_link_planted_at_a_temporary_name(cli: Cli, tmp_p
 def test_failed_export_leaves_the_target_untouched(tmp_path: Path) -> None:
     """The database fails before any byte is written: the old file stays as it was."""
     foreign = tmp_path / "foreign.db"
-    with sqlite3.connect(foreign) as connection:
-        connection.execute("CREATE TABLE other (x)")
+    _foreign_database(foreign)
     out = tmp_path / "out.json"
     out.write_text("previous export", encoding="utf-8")
     result = _taskcli(["export", "-o", str(out)], db_url=f"sqlite:///{foreign}")
@@ -434,18 +433,25 @@ def test_concurrent_upgrades_leave_one_whole_backup(tmp_path: Path) -> None:
 
 @needs_mounts
 def test_disk_full_during_backup_leaves_no_backup(tmp_path: Path) -> None:
-    source = tmp_path / "source.db"
-    _database_at(source, "0002")
-    with sqlite3.connect(source) as connection:
-        connection.execute("PRAGMA journal_mode=DELETE")
+    live = tmp_path / "live.db"
+    _database_at(live, "0002")
+    source = tmp_path / "source.db"  # one self-contained file (no -wal) to copy
+    reader, writer = sqlite3.connect(live), sqlite3.connect(source)
+    try:
+        reader.backup(writer)
+        writer.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        reader.close()
+        writer.close()
     size = source.stat().st_size
     mount = tmp_path / "small"
     mount.mkdir()
     database = mount / "tasks.db"
     python = f"{sys.executable} -m taskcli --db sqlite:///{database}"
-    # Room for the database and little more: the backup cannot fit.
+    # Room for the database and its -shm, not for a second copy.
+    assert size > 40_960
     result = _in_user_namespace(
-        f"mount -t tmpfs -o size={size + 3 * 4096} none {mount} && cp {source} {database} && "
+        f"mount -t tmpfs -o size={size + 40_960} none {mount} && cp {source} {database} && "
         f"{python} db upgrade; echo rc=$?; ls -a {mount}"
     )
     lines = result.stdout.split()

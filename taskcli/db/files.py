@@ -138,7 +138,9 @@ def read_revision(path: Path) -> str | None:
         else:
             row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.DatabaseError as error:
-        raise DatabaseCorrupt(f"{path} is not a taskcli database ({error})") from None
+        if "not a database" in str(error) or "malformed" in str(error):
+            raise DatabaseCorrupt(f"{path} is not a taskcli database ({error})") from None
+        raise DatabaseUnreachable(f"cannot read database {path}: {error}") from None
     finally:
         connection.close()
     if "alembic_version" not in tables and any(not n.startswith("sqlite_") for n in tables):
