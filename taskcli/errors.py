@@ -84,3 +84,9 @@ class Interrupted(TaskcliError):
 
     def __init__(self) -> None:
         super().__init__("interrupted; no changes were made")
+
+
+class OutputFailed(TaskcliError):
+    """Output (stdout, or a file the user named) could not be written: disk full, permission."""
+
+    exit_code = EXIT_DATABASE

@@ -274,7 +274,7 @@ def test_upgrading_a_populated_database_keeps_everything(
     assert [dump(url)[t] for t in ("task", "tag", "task_tag")] == [
         before[t] for t in ("task", "tag", "task_tag")
     ]
-    cli.ok("db", "downgrade", "0002")
+    cli.ok("db", "downgrade", "0002", "--yes")
     downgraded = dump(url)
     assert "operation" not in downgraded
     for table in ("task", "tag", "task_tag"):

@@ -288,7 +288,7 @@ def test_downgrade_to_base_and_back(blank_url: str) -> None:
     """Downgrade removes every table (keeping no revision); upgrade brings them back, empty."""
     cli = migrated(blank_url)
     cli.ok("add", "before downgrade")
-    result = cli.ok("db", "downgrade", "base")
+    result = cli.ok("db", "downgrade", "base", "--yes")
     assert f"revision {SCHEMA_HEAD} -> base" in result.stderr
     assert table_names(blank_url) <= {"alembic_version"}
     assert stored_revisions(blank_url) in (None, [])
@@ -373,14 +373,23 @@ def test_sqlite_no_backup_when_nothing_changes(tmp_path: Path) -> None:
 def test_database_without_schema_is_refused_and_untouched(
     blank_url: str, backend: str, command: list[str]
 ) -> None:
-    """A database that holds other tables but not ours: exit 3, told to upgrade, unchanged."""
+    """A database that holds other tables but not ours: exit 3, unchanged.
+
+    A SQLite file with other tables is another application's: "not a taskcli
+    database", no hint to upgrade it. A PostgreSQL database may be shared, so
+    there the hint stays.
+    """
     if backend == "sqlite":
         sqlite_path(blank_url).touch(mode=0o600)  # private, so no permission warning
     execute(blank_url, "CREATE TABLE unrelated (x INTEGER)", "INSERT INTO unrelated VALUES (7)")
     before = schema_of(blank_url)
     result = Cli(url=blank_url, env={}).fails(3, *command)
     line = error_line(result)
-    assert 'has no taskcli schema; run "taskcli db upgrade"' in line
+    if backend == "sqlite":
+        assert "is not a taskcli database" in line
+        assert "upgrade" not in line
+    else:
+        assert 'has no taskcli schema; run "taskcli db upgrade"' in line
     assert schema_of(blank_url) == before
     assert execute(blank_url, "SELECT x FROM unrelated") == [[(7,)]]
 
@@ -399,7 +408,7 @@ def test_empty_postgresql_database_is_not_migrated_by_commands(
 def test_downgraded_database_is_refused(blank_url: str) -> None:
     """After ``db downgrade base`` commands exit 3 and ask for ``db upgrade``."""
     cli = migrated(blank_url)
-    cli.ok("db", "downgrade", "base")
+    cli.ok("db", "downgrade", "base", "--yes")
     before = schema_of(blank_url)
     line = error_line(cli.fails(3, "list"))
     assert line.endswith('run "taskcli db upgrade"')

@@ -115,5 +115,8 @@ def main() -> None:
         raise SystemExit(EXIT_BROKEN_PIPE) from None
     except Exception:
         # Commands catch their own errors; this is the last guard against a traceback.
-        with error_boundary():
-            raise
+        try:
+            with error_boundary():
+                raise
+        except typer.Exit as exit_:
+            raise SystemExit(exit_.exit_code) from None

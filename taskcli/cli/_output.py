@@ -43,6 +43,24 @@ def write_readable(text: str) -> None:
     write(text)
 
 
+def write_stdout(text: str) -> None:
+    """Buffered data for stdout from inside a database call (a streaming sink).
+
+    A closed pipe stays ``BrokenPipeError`` (exit 141, silent); any other
+    failure is ``OutputFailed``, so the database layer never mistakes it for
+    one of its own.
+    """
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        from taskcli.cli._commit import output_failure
+        from taskcli.errors import OutputFailed
+
+        raise OutputFailed(output_failure(error.strerror or str(error))) from None
+
+
 def _maybe_terminal() -> bool:
     return sys.stdout.isatty() or any(os.environ.get(name) for name in _FORCE_TERMINAL)
 
@@ -50,7 +68,12 @@ def _maybe_terminal() -> bool:
 def console() -> Console:
     from rich.console import Console
 
-    rich_console = Console(highlight=False, emoji=False, markup=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:
+            # Rich would exit 1; a closed pipe is exit 141 for every command.
+            raise BrokenPipeError
+
+    rich_console = _Console(highlight=False, emoji=False, markup=False)
     if not rich_console.is_terminal:
         rich_console.width = PIPE_WIDTH
     return rich_console

@@ -9,6 +9,7 @@ closes. The service returns plain, fully loaded data for the renderer.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -20,9 +21,18 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 
+from taskcli.cli import _commit
 from taskcli.config import ENV_DEBUG, Settings, resolve_settings
 from taskcli.domain import journal_user_name
-from taskcli.errors import EXIT_INTERNAL, DatabaseUnreachable, Interrupted, TaskcliError
+from taskcli.errors import (
+    EXIT_DATABASE,
+    EXIT_INTERNAL,
+    DatabaseError,
+    DatabaseReadOnly,
+    DatabaseUnreachable,
+    Interrupted,
+    TaskcliError,
+)
 from taskcli.textsafe import terminal_safe
 
 if TYPE_CHECKING:
@@ -120,11 +130,27 @@ def execute(
 
     _prepare_database(settings)
     try:
-        return asyncio.run(_execute(settings, service, write, entry, kwargs))
-    except FreshDatabase:
-        # Another process created the file and is still migrating it.
-        _bootstrap(settings)
-        return asyncio.run(_execute(settings, service, write, entry, kwargs))
+        try:
+            return asyncio.run(_execute(settings, service, write, entry, kwargs))
+        except FreshDatabase:
+            # Another process created the file and is still migrating it.
+            _bootstrap(settings)
+            return asyncio.run(_execute(settings, service, write, entry, kwargs))
+    except (DatabaseUnreachable, DatabaseReadOnly) as error:
+        raise _with_os_reason(error, settings) from None
+
+
+def _with_os_reason(error: DatabaseError, settings: Settings) -> DatabaseError:
+    """Add the system's reason (read-only file system, permission denied) SQLite leaves out."""
+    from taskcli.db import files
+
+    path = settings.database.path
+    if settings.database.backend != "sqlite" or path is None:
+        return error
+    reason = files.open_failure_reason(path)
+    if reason is None:
+        return error
+    return type(error)(f"cannot open database {path}: {reason}")
 
 
 async def _execute(
@@ -150,9 +176,28 @@ async def _execute(
                     result = await _journaled(session, entry, settings, service, kwargs)
                 if write:
                     await _pause_before_commit_for_tests()
-                return result
+                    await _enter_commit()
+                else:
+                    await _pause_for_tests("TASKCLI_TEST_PAUSE_IN_READ", "paused in read")
+            if write:
+                _commit.mark_committed()
+                await _pause_after_commit_for_tests()
+            return result
         finally:
             await engine.dispose()
+
+
+async def _enter_commit() -> None:
+    """Hold signals from here on; an interrupt that came just before still rolls back.
+
+    An interrupt already delivered (a pending cancellation of this task) lands
+    at the ``sleep(0)``, before COMMIT; any later one waits until the command
+    has said what it committed.
+    """
+    import asyncio
+
+    _commit.hold_signals()
+    await asyncio.sleep(0)
 
 
 async def _journaled(
@@ -189,6 +234,24 @@ async def _pause_before_commit_for_tests() -> None:
         await asyncio.sleep(float(seconds))
 
 
+async def _pause_after_commit_for_tests() -> None:
+    """Signal tests interrupt the process here, just after COMMIT returned."""
+    await _pause_for_tests("TASKCLI_TEST_PAUSE_AFTER_COMMIT", "paused after commit")
+
+
+async def _pause_for_tests(variable: str, marker: str) -> None:
+    """Wait ``$variable`` seconds, announced on stderr; only with ``TASKCLI_TESTING=1``."""
+    if os.environ.get("TASKCLI_TESTING") != "1":
+        return
+    seconds = os.environ.get(variable)
+    if seconds:
+        import asyncio
+
+        sys.stderr.write(f"taskcli-test: {marker}\n")
+        sys.stderr.flush()
+        await asyncio.sleep(float(seconds))
+
+
 def _prepare_database(settings: Settings) -> None:
     """First use of a SQLite file creates it at head; warn if others can read it."""
     database = settings.database
@@ -196,10 +259,10 @@ def _prepare_database(settings: Settings) -> None:
         return
     from taskcli.db import files
 
-    if database.path.is_dir():
-        # Refused before aiosqlite tries to open it: a failed open there can leave
-        # its worker thread printing "Event loop is closed" after asyncio.run ends.
-        raise DatabaseUnreachable(f"cannot open database {database.path}: it is a directory")
+    # Refused before aiosqlite tries to open it: a failed open there can leave
+    # its worker thread printing "Event loop is closed" after asyncio.run ends,
+    # and a FIFO would block the open forever.
+    files.check_regular_file(database.path)
     if database.path.exists() and not os.access(database.path, os.R_OK):
         raise DatabaseUnreachable(f"cannot open database {database.path}: permission denied")
     if files.needs_creation(database.path):
@@ -231,10 +294,17 @@ def error_boundary() -> Iterator[None]:
         _debug_traceback()
         _fail(str(error), error.exit_code)
     except KeyboardInterrupt:
-        _fail(str(Interrupted()), Interrupted.exit_code)
+        _fail(_commit.interrupted_message(), Interrupted.exit_code)
     except BrokenPipeError:
         silence_stdout()
         raise typer.Exit(EXIT_BROKEN_PIPE) from None
+    except OSError as error:
+        # Only output is written outside the database layer (which translates its own).
+        if error.errno == errno.EPIPE:
+            silence_stdout()
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+        _debug_traceback()
+        _fail(_commit.output_failure(error.strerror or str(error)), EXIT_DATABASE)
     except Exception:
         _debug_traceback()
         _fail(

@@ -35,13 +35,47 @@ def upgrade_command(
 def downgrade_command(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision ('base' removes the schema).")],
+    yes: Annotated[
+        bool,
+        typer.Option("--yes", "-y", help="Do not ask (PostgreSQL asks first: it keeps no backup)."),
+    ] = False,
 ) -> None:
-    """Downgrade the schema to REVISION (SQLite files are backed up first)."""
+    """Downgrade the schema to REVISION (SQLite files are backed up first).
+
+    On PostgreSQL, which keeps no backup, it asks first on a terminal and
+    names what it will drop; scripts pass --yes.
+    """
     from taskcli.db.migrate import downgrade
 
     settings = settings_of(ctx)
+    if settings.database.backend != "sqlite" and not yes and not _confirm_downgrade(ctx, revision):
+        print_message("Nothing was changed.")
+        return
     result = downgrade(settings, revision)
     _report(settings.database.masked(), result.before, result.after, result.backup)
+
+
+def _confirm_downgrade(ctx: typer.Context, revision: str) -> bool:
+    """Ask on a terminal; without one, refuse (exit 2) and say how to confirm."""
+    import sys
+
+    from taskcli.db.migrate import downgrade_plan
+    from taskcli.errors import UsageError
+
+    settings = settings_of(ctx)
+    dropped = downgrade_plan(settings, revision)
+    what = "; ".join(dropped) if dropped else "nothing known to this taskcli"
+    question = (
+        f"Downgrade {settings.database.masked()} to {revision}? "
+        f"This reverts {what}, dropping their tables and columns with their data "
+        "(PostgreSQL keeps no backup)"
+    )
+    if not sys.stdin.isatty():
+        raise UsageError(
+            f"db downgrade on PostgreSQL would revert {what} with no backup; "
+            "pass --yes to confirm"
+        )
+    return typer.confirm(question, default=False, err=True)
 
 
 @db_app.command("current")

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 import typer
 
 from taskcli.cli import app
-from taskcli.cli._output import write
+from taskcli.cli._output import write, write_stdout
 from taskcli.cli._runtime import guarded, run
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
@@ -32,27 +32,25 @@ def export_command(
             "--output",
             "-o",
             metavar="FILE",
-            help="Write to FILE (mode 0600) instead of stdout.",
+            help="Write to FILE instead of stdout (atomically, mode 0600; "
+            "a FIFO or device is written directly).",
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """Export every task (done ones too) as one versioned JSON document."""
     if output is None:
-        _export(ctx, sys.stdout)
-        sys.stdout.flush()
+        _export(ctx, write_stdout)
+        write("")  # flush
         return
-    partial = output.with_name(f".{output.name}.partial")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            _export(ctx, stream)
-        partial.replace(output)  # a reader never sees half a file
-    finally:
-        partial.unlink(missing_ok=True)
+    from taskcli.atomic import write_file
+
+    write_file(output, lambda write: _export(ctx, write))
 
 
-def _export(ctx: typer.Context, stream: IO[str]) -> None:
+def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
+    """The header goes out with the first task (or after the query), never before the
+    database has answered: a database failure leaves no half document behind."""
     from taskcli import render
     from taskcli.services.transfer import export_tasks
 
@@ -60,12 +58,13 @@ def _export(ctx: typer.Context, stream: IO[str]) -> None:
 
     def sink(view: object, external_id: str | None) -> None:
         nonlocal written
-        stream.write(render.export_record(view, external_id, first=written == 0))  # type: ignore[arg-type]
+        if written == 0:
+            write(render.export_header())
+        write(render.export_record(view, external_id, first=written == 0))  # type: ignore[arg-type]
         written += 1
 
-    stream.write(render.export_header())
     count = run(ctx, export_tasks, write=False, sink=sink)
-    stream.write(render.export_footer(count))
+    write((render.export_header() if written == 0 else "") + render.export_footer(count))
 
 
 @app.command("import")

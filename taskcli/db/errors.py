@@ -69,7 +69,8 @@ def translate_driver_errors(url: DatabaseUrl, *, lock_timeout: float) -> Iterato
     """Turn what the drivers raise into ``DatabaseError`` subclasses (exit 3)."""
     try:
         yield
-    except TaskcliError:
+    except (TaskcliError, BrokenPipeError):
+        # A closed stdout while streaming output is no database error.
         raise
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
         raise _translate(error.orig, url, lock_timeout) from error

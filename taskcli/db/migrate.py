@@ -68,6 +68,26 @@ def downgrade(settings: Settings, revision: str) -> MigrationResult:
     return _migrate(settings, revision, lambda config: command.downgrade(config, revision))
 
 
+def downgrade_plan(settings: Settings, revision: str) -> list[str]:
+    """What a downgrade to ``revision`` reverts, newest first: ``"0003 (the journal: ...)"``.
+
+    Counted from this taskcli's head, so it names at most what will go.
+    """
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(settings)
+    _check_target(config, revision)
+    script = ScriptDirectory.from_config(config)
+    target = None if revision == "base" else revision
+    with _alembic_errors(settings, failure="cannot read the migration history"):
+        reverted = list(script.iterate_revisions("heads", target))
+    return [
+        f"{item.revision} ({(item.doc or '').splitlines()[0].rstrip('.')})"
+        for item in reverted
+        if item.revision != target
+    ]
+
+
 def current(settings: Settings) -> None:
     """Print the stored revision as Alembic does (``0001 (head)``; nothing at base)."""
     from alembic import command

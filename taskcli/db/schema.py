@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.config import DatabaseUrl
-from taskcli.errors import SchemaMismatch
+from taskcli.errors import DatabaseCorrupt, SchemaMismatch
 
 #: Every revision in ``migrations/versions``, oldest first; the last is head.
 KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
@@ -34,6 +34,11 @@ async def check_schema(session: AsyncSession, url: DatabaseUrl) -> None:
             raise
         if url.backend == "sqlite" and await _sqlite_is_empty(session):
             raise FreshDatabase("database has no schema yet") from None
+        if url.backend == "sqlite":
+            # Tables but no alembic_version: another application's file.
+            raise DatabaseCorrupt(
+                f"{url} is not a taskcli database (it has tables but no alembic_version)"
+            ) from None
         raise SchemaMismatch(f"{url} has no taskcli schema; {UPGRADE_HINT}") from None
     describe_revision_problem(revisions, url)
 
