@@ -40,6 +40,7 @@ APPLICATION_NAME = "taskcli"
 IDLE_IN_TRANSACTION_MS = 60_000
 _SSL_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
 _TOO_MANY_CONNECTIONS = "53300"
+_SERVICE_ADDRESS_KEYS = ("host", "port", "dbname", "user", "password")
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,6 @@ def resolve_postgresql(
     return target, parameters
 
 
-_SERVICE_ADDRESS_KEYS = ("host", "port", "dbname", "user", "password")
-
-
 def _asyncpg_arguments(parameters: Mapping[str, str], connect_timeout: float) -> dict[str, Any]:
     """asyncpg's connect arguments: TLS through its libpq-style DSN, the rest as keywords."""
     server_settings = {"application_name": parameters.get("application_name", APPLICATION_NAME)}
@@ -199,21 +197,32 @@ async def _connect_postgresql(session: AsyncSession, limits: _PostgresLimits) ->
     permissions) become one clean line.
     """
     import asyncio
-    import random
     import warnings
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limits.lock_timeout
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            await _connect_with_retries(session, limits.connect_timeout, deadline)
+        finally:
+            _report_warnings([str(w.message) for w in caught])
+
+
+async def _connect_with_retries(
+    session: AsyncSession, connect_timeout: float, deadline: float
+) -> None:
+    import asyncio
+    import random
 
     from sqlalchemy.exc import DBAPIError
 
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + limits.lock_timeout
     delay = 0.05
     while True:
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                async with asyncio.timeout(limits.connect_timeout):
-                    await session.connection()
-            _report_warnings([str(w.message) for w in caught])
+            async with asyncio.timeout(connect_timeout):
+                await session.connection()
             return
         except DBAPIError as error:
             wait = random.uniform(delay / 2, delay)
@@ -231,6 +240,6 @@ def _report_warnings(messages: list[str]) -> None:
             reason = (
                 "is not a plain file"
                 if "not a plain file" in message
-                else ("has group or world access (chmod 600 it)")
+                else "has group or world access (chmod 600 it)"
             )
             sys.stderr.write(f"Warning: password file {path} ignored: it {reason}\n")
