@@ -45,6 +45,17 @@ _SCHEMES: dict[str, Backend] = {
 }
 _SAFE_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{0,40}")
 _SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+# libpq's names; ``service`` selects a section of pg_service.conf (see taskcli.db.pgservice).
+CONNECTION_PARAMETERS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "application_name",
+    "connect_timeout",
+    "options",
+    "service",
+)
 _INVALID_URL = (
     "invalid database URL (expected sqlite:///PATH or postgresql://USER@HOST/DB; "
     "percent-encode special characters in the password)"
@@ -141,13 +152,34 @@ def _parse_postgresql(rest: str) -> DatabaseUrl:
 
 
 def _connection_parameter(name: str, value: str) -> tuple[str, str]:
-    """The URL parameters taskcli passes on; libpq's ``sslmode`` becomes asyncpg's ``ssl``."""
-    if name in ("sslmode", "ssl"):
-        if value not in _SSL_MODES:
-            raise InvalidDatabaseUrl(f"{name} must be one of {', '.join(_SSL_MODES)}")
-        return "ssl", value
-    shown = f" '{name}'" if _SAFE_SCHEME.fullmatch(name) else ""
-    raise InvalidDatabaseUrl(f"unsupported database URL parameter{shown} (supported: sslmode)")
+    """The libpq URL parameters taskcli understands, checked and kept under libpq's names.
+
+    ``ssl`` is the older spelling of ``sslmode``.
+    """
+    if name == "ssl":
+        name = "sslmode"
+    if name not in CONNECTION_PARAMETERS:
+        shown = f" '{name}'" if _SAFE_SCHEME.fullmatch(name) else ""
+        raise InvalidDatabaseUrl(
+            f"unsupported database URL parameter{shown} "
+            f"(supported: {', '.join(CONNECTION_PARAMETERS)})"
+        )
+    return name, check_connection_parameter(name, value)
+
+
+def check_connection_parameter(name: str, value: str) -> str:
+    """One libpq parameter's value, checked (also for service files); raise exit 2."""
+    if name == "sslmode" and value not in _SSL_MODES:
+        raise InvalidDatabaseUrl(f"sslmode must be one of {', '.join(_SSL_MODES)}")
+    if name == "connect_timeout":
+        if not value.strip().isdigit() or not 1 <= int(value) <= 3600:
+            raise InvalidDatabaseUrl("connect_timeout must be a whole number of seconds, 1 to 3600")
+        return str(int(value))
+    if name in ("sslrootcert", "sslcert", "sslkey") and value != "system":
+        if not value:
+            raise InvalidDatabaseUrl(f"{name} must name a file")
+        return str(Path(value).expanduser())
+    return value
 
 
 def default_database_path() -> Path:

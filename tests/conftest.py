@@ -39,6 +39,10 @@ _ISOLATED_VARIABLES = (
     "PGUSER",
     "PGDATABASE",
     "PGPORT",
+    "PGSERVICE",
+    "PGSERVICEFILE",
+    "PGPASSFILE",
+    "PGSSLMODE",
 )
 
 

@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 
 # Per command: the schema check, then each selection with one query for its
 # tags (and one for rolled-up progress where shown). SQLite adds the explicit
-# BEGIN that taskcli issues itself.
+# BEGIN that taskcli issues itself; PostgreSQL the transaction's timeouts.
 EXPECTED: dict[str, dict[str, int]] = {
     "sqlite": {
         "list": 5,  # BEGIN, schema, tasks, tags, progress
@@ -37,14 +37,14 @@ EXPECTED: dict[str, dict[str, int]] = {
         "show-json": 10,
     },
     "postgresql": {
-        "list": 4,
-        "list-json": 4,
-        "list-tag": 4,
-        "tree-json": 3,
-        "tree-all": 3,
-        "subtree-json": 5,
-        "show": 9,
-        "show-json": 9,
+        "list": 5,  # timeouts, schema, tasks, tags, progress
+        "list-json": 5,
+        "list-tag": 5,
+        "tree-json": 4,
+        "tree-all": 4,
+        "subtree-json": 6,
+        "show": 10,
+        "show-json": 10,
     },
 }
 

@@ -72,14 +72,32 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 def journal_entry(ctx: typer.Context) -> JournalEntry:
+    """The journal's user: ``login@role`` on PostgreSQL, the OS login on SQLite.
+
+    The role is the one taskcli logs in as, so a team with a role per person
+    gets per-person undo even from one shared OS login, and a changed
+    ``LOGNAME`` alone never reaches another role's commands.
+    """
     import getpass
 
     invocation = ctx.find_object(Invocation) or Invocation()
     try:
-        user = getpass.getuser()
+        login = getpass.getuser()
     except (KeyError, OSError):
-        user = "unknown"
+        login = "unknown"
+    role = _database_role(invocation.settings(), login)
+    user = login if role is None else f"{login}@{role}"
     return JournalEntry(user=journal_user_name(user), command=invocation.command)
+
+
+def _database_role(settings: Settings, login: str) -> str | None:
+    """The PostgreSQL role as libpq picks it: URL or service user, ``PGUSER``, the login."""
+    if settings.database.backend != "postgresql":
+        return None
+    from taskcli.db.engine import resolve_postgresql
+
+    target, _ = resolve_postgresql(settings.database, os.environ)
+    return target.username or os.environ.get("PGUSER") or login
 
 
 def guarded(command: Callable[P, R]) -> Callable[P, R]:

@@ -34,9 +34,13 @@ Force = Annotated[
 def undo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> None:
     """Revert your newest commands, whole and atomically (refused if rows changed since)."""
     from taskcli.services.journal import undo
+    from taskcli.services.journal_record import recorded
 
-    user = journal_entry(ctx).user
-    reverted = run(ctx, undo, write=True, journal=False, user=user, steps=steps, force=force)
+    entry = journal_entry(ctx)
+    service = recorded(undo, user=entry.user, command=entry.command, verb="undid")
+    reverted = run(
+        ctx, service, write=True, journal=False, user=entry.user, steps=steps, force=force
+    )
     _report("Undid", reverted)
 
 
@@ -45,9 +49,13 @@ def undo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
 def redo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> None:
     """Re-apply what undo reverted (until you make a new change)."""
     from taskcli.services.journal import redo
+    from taskcli.services.journal_record import recorded
 
-    user = journal_entry(ctx).user
-    reverted = run(ctx, redo, write=True, journal=False, user=user, steps=steps, force=force)
+    entry = journal_entry(ctx)
+    service = recorded(redo, user=entry.user, command=entry.command, verb="redid")
+    reverted = run(
+        ctx, service, write=True, journal=False, user=entry.user, steps=steps, force=force
+    )
     _report("Redid", reverted)
 
 

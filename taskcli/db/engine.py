@@ -4,15 +4,26 @@ SQLite: SQLAlchemy (not pysqlite) issues ``BEGIN``; writers take the write
 lock up front with ``BEGIN IMMEDIATE`` so that the busy timeout is honoured
 and no read-then-write upgrade can deadlock or lose an update. Foreign keys
 are switched on for every connection, outside any transaction.
-PostgreSQL: asyncpg with short connect and lock timeouts.
+PostgreSQL: asyncpg, usable behind PgBouncer in session or transaction mode:
+no startup parameter but ``application_name`` (timeouts are set with
+``set_config(..., true)`` as each transaction's first statement), and only
+unnamed prepared statements, so nothing outlives a transaction on a server
+connection. Connecting and the first statement share one connect timeout (a
+pooler accepts a client long before it finds a server); "too many
+connections" is retried with jittered backoff within the lock timeout.
 Both: ``NullPool`` (nothing outlives the command) and hidden parameters.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+import sys
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlencode
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import URL, event
 from sqlalchemy.engine import Connection, Engine
@@ -21,10 +32,24 @@ from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.config import DatabaseUrl
+from taskcli.errors import InvalidDatabaseUrl
 
 WRITE_OPTION = "taskcli_write"
 CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "taskcli"
+IDLE_IN_TRANSACTION_MS = 60_000
+_SSL_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
+_TOO_MANY_CONNECTIONS = "53300"
+_SERVICE_ADDRESS_KEYS = ("host", "port", "dbname", "user", "password")
+
+
+@dataclass(frozen=True)
+class _PostgresLimits:
+    connect_timeout: float
+    lock_timeout: float
+
+
+_LIMITS: WeakKeyDictionary[Engine, _PostgresLimits] = WeakKeyDictionary()
 
 
 def sqlalchemy_url(url: DatabaseUrl) -> URL:
@@ -38,7 +63,6 @@ def sqlalchemy_url(url: DatabaseUrl) -> URL:
         host=url.host,
         port=url.port,
         database=url.database,
-        query=dict(url.query),
     )
 
 
@@ -55,20 +79,82 @@ def make_engine(
         )
         _install_sqlite_hooks(engine.sync_engine, for_migrations=for_migrations)
         return engine
-    lock_ms = str(int(lock_timeout * 1000))
-    return create_async_engine(
-        sqlalchemy_url(url),
+    target, parameters = resolve_postgresql(url, os.environ)
+    connect_timeout = float(parameters.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
+    engine = create_async_engine(
+        # SQLAlchemy's own statement cache would name statements: off.
+        sqlalchemy_url(target).update_query_dict({"prepared_statement_cache_size": "0"}),
         poolclass=NullPool,
         hide_parameters=True,
-        connect_args={
-            "timeout": CONNECT_TIMEOUT_SECONDS,
-            "server_settings": {
-                "application_name": APPLICATION_NAME,
-                "lock_timeout": lock_ms,
-                "idle_in_transaction_session_timeout": "60000",
-            },
-        },
+        connect_args=_asyncpg_arguments(parameters, connect_timeout),
     )
+    _install_postgresql_hooks(engine.sync_engine, lock_timeout=lock_timeout)
+    _LIMITS[engine.sync_engine] = _PostgresLimits(connect_timeout, lock_timeout)
+    return engine
+
+
+def resolve_postgresql(
+    url: DatabaseUrl, environ: Mapping[str, str]
+) -> tuple[DatabaseUrl, dict[str, str]]:
+    """The URL with a connection service's values filled in, and its libpq parameters."""
+    from taskcli.db.pgservice import read_service, service_name
+
+    query = dict(url.query)
+    name = service_name(query, environ)
+    if name is None:
+        return url, query
+    service = read_service(name, environ)
+    port = service.get("port")
+    if port is not None and not (port.isdigit() and 0 < int(port) < 65536):
+        raise InvalidDatabaseUrl(f"connection service '{name}' has an invalid port")
+    target = replace(
+        url,
+        username=url.username or service.get("user"),
+        password=url.password if url.password is not None else service.get("password"),
+        host=url.host or service.get("host"),
+        port=url.port or (int(port) if port else None),
+        database=url.database or service.get("dbname"),
+    )
+    parameters = {k: v for k, v in service.items() if k not in _SERVICE_ADDRESS_KEYS}
+    parameters.update(query)
+    parameters.pop("service", None)
+    return target, parameters
+
+
+def _asyncpg_arguments(parameters: Mapping[str, str], connect_timeout: float) -> dict[str, Any]:
+    """asyncpg's connect arguments: TLS through its libpq-style DSN, the rest as keywords."""
+    server_settings = {"application_name": parameters.get("application_name", APPLICATION_NAME)}
+    if "options" in parameters:
+        server_settings["options"] = parameters["options"]
+    arguments: dict[str, Any] = {
+        "timeout": connect_timeout,
+        "statement_cache_size": 0,
+        # Unnamed statements live until the next one: nothing is left on a pooled server.
+        "prepared_statement_name_func": _unnamed_statement,
+        "server_settings": server_settings,
+    }
+    tls = {key: parameters[key] for key in _SSL_PARAMETERS if key in parameters}
+    if tls:
+        # Host, user and password still come as keywords (they take precedence).
+        arguments["dsn"] = "postgresql://?" + urlencode(tls)
+    return arguments
+
+
+def _unnamed_statement() -> str:
+    return ""
+
+
+def _install_postgresql_hooks(engine: Engine, *, lock_timeout: float) -> None:
+    # One statement, first in every transaction; transaction-scoped, so a pooler
+    # hands the server connection on unchanged.
+    settings = (
+        f"SELECT set_config('lock_timeout', '{int(lock_timeout * 1000)}', true), "
+        f"set_config('idle_in_transaction_session_timeout', '{IDLE_IN_TRANSACTION_MS}', true)"
+    )
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(settings)
 
 
 def _install_sqlite_hooks(engine: Engine, *, for_migrations: bool) -> None:
@@ -107,4 +193,63 @@ async def session_scope(engine: AsyncEngine, *, write: bool) -> AsyncIterator[As
     bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
     factory = async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)
     async with factory() as session, session.begin():
+        limits = _LIMITS.get(engine.sync_engine)
+        if limits is not None:
+            await _connect_postgresql(session, limits)
         yield session
+
+
+async def _connect_postgresql(session: AsyncSession, limits: _PostgresLimits) -> None:
+    """Connect and run the first statement within the connect timeout.
+
+    "Too many connections" is retried with jittered backoff until the lock
+    timeout; warnings raised while connecting (a ``.pgpass`` with loose
+    permissions) become one clean line.
+    """
+    import asyncio
+    import warnings
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limits.lock_timeout
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            await _connect_with_retries(session, limits.connect_timeout, deadline)
+        finally:
+            _report_warnings([str(w.message) for w in caught])
+
+
+async def _connect_with_retries(
+    session: AsyncSession, connect_timeout: float, deadline: float
+) -> None:
+    import asyncio
+    import random
+
+    from sqlalchemy.exc import DBAPIError
+
+    loop = asyncio.get_running_loop()
+    delay = 0.05
+    while True:
+        try:
+            async with asyncio.timeout(connect_timeout):
+                await session.connection()
+            return
+        except DBAPIError as error:
+            wait = random.uniform(delay / 2, delay)
+            busy = getattr(error.orig, "sqlstate", None) == _TOO_MANY_CONNECTIONS
+            if not busy or loop.time() + wait > deadline:
+                raise
+            await asyncio.sleep(wait)
+            delay = min(delay * 2, 1.0)
+
+
+def _report_warnings(messages: list[str]) -> None:
+    for message in dict.fromkeys(messages):
+        if message.startswith("password file"):
+            path = message.split("'")[1] if message.count("'") >= 2 else "the password file"
+            reason = (
+                "is not a plain file"
+                if "not a plain file" in message
+                else "has group or world access (chmod 600 it)"
+            )
+            sys.stderr.write(f"Warning: password file {path} ignored: it {reason}\n")
