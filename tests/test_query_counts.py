@@ -30,7 +30,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list": 5,  # BEGIN, schema, tasks, tags, progress
         "list-json": 5,
         "list-tag": 5,
-        "tree-json": 4,  # BEGIN, schema, all tasks, all tags
+        "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
         "show": 10,  # BEGIN, schema, task (3), ancestors (2), subtasks (3)
@@ -40,7 +40,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list": 4,
         "list-json": 4,
         "list-tag": 4,
-        "tree-json": 3,
+        "tree-json": 4,
         "tree-all": 3,
         "subtree-json": 5,
         "show": 9,
