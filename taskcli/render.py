@@ -184,7 +184,6 @@ def export_record(
     return f'{lead}{record_json(row, tags)}, "external_id": {_json_or_null(external_id)}}}'
 
 
-
 def export_footer(count: int) -> str:
     return ("\n" if count else "") + "]}\n"
 

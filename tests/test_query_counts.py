@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "subtree-json": ("tree", "1", "-f", "json"),
     "show": ("show", "2"),
     "show-json": ("show", "2", "-f", "json"),
+    "export": ("export",),
 }
 
 # Per command: the schema check, then each selection with one query for its
@@ -35,6 +36,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
         "show": 10,  # BEGIN, schema, task (3), ancestors (2), subtasks (3)
         "show-json": 10,
+        "export": 4,  # BEGIN, schema, all tags, all task records (streamed)
     },
     "postgresql": {
         "list": 4,
@@ -45,6 +47,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "subtree-json": 5,
         "show": 9,
         "show-json": 9,
+        "export": 3,
     },
 }
 

@@ -23,7 +23,7 @@ TITLES = ("plain", 'quote " and \\ backslash', "café ünïcode", "emoji 🌳 tr
 
 
 def _random_forest(count: int, seed: int = 11) -> list[Row]:
-    """Random parents, statuses, priorities, tags, notes and times (whole and fractional seconds)."""
+    """Random parents, statuses, priorities, tags, notes, times (whole and fractional seconds)."""
     rng = random.Random(seed)
     base = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     rows = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-
 import typer
 from typer import _click as click  # Typer vendors Click; its Group is what we extend
 from typer.core import TyperCommand, TyperGroup

@@ -66,7 +66,7 @@ STREAM_BATCH = 2_000
 async def stream_forest(
     session: AsyncSession, *, depth: int | None, include_done: bool, sink: TreeSink
 ) -> int:
-    """The whole forest as ``get_tree`` shapes it, handed to ``sink`` node by node; returns the count.
+    """The forest as ``get_tree`` shapes it, handed to ``sink`` node by node; returns the count.
 
     The shape (id, parent, status) is read first and children and progress are
     computed over integer lists; only the shown tasks' full rows are then
