@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from support import Cli
-from taskhelpers import Row, insert_tasks
+from taskhelpers import TASKCLI, Row, insert_tasks, run_shell
 
 from taskcli import queries, render
 from taskcli.config import parse_database_url
@@ -133,3 +133,17 @@ def test_forest_of_only_hidden_tasks_is_an_empty_list(cli: Cli, db_url: str) -> 
     """Done tasks without pending work are hidden; nothing shown is ``[]`` as before."""
     insert_tasks(db_url, [Row(1, "done", status="done"), Row(2, "child", 1, status="done")])
     assert cli.ok("tree", "-f", "json").stdout == "[]\n" == _tree_before(db_url, None, False)
+
+
+@pytest.mark.parametrize("command", ["tree -f json", "tree -f json --all", "export"])
+def test_streams_end_quietly_on_a_closed_pipe(cli: Cli, db_url: str, command: str) -> None:
+    """A reader that leaves mid-stream: exit 0 or 141, nothing on stderr (not a database error)."""
+    insert_tasks(db_url, [Row(i, f"task {i} " + "x" * 200) for i in range(1, 3001)])
+    result = run_shell(
+        f'{TASKCLI} {command} | head -c 1; echo " rc=${{PIPESTATUS[0]}}"',
+        env={"TASKCLI_DATABASE_URL": db_url},
+    )
+    first, _, status = result.stdout.rpartition("rc=")
+    assert first.startswith(("[", "{")), result.stdout[:80]
+    assert status.strip() in ("0", "141"), (status, result.stderr)
+    assert result.stderr == ""

@@ -97,11 +97,16 @@ async def stream_forest(
     )
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
     written = 0
-    async for partition in result.partitions():
-        for row in partition:
-            index = shown[written]
-            sink(row, tags.get(row[0], ()), done[index], total[index], levels[written])
-            written += 1
+    try:
+        async for partition in result.partitions():
+            for row in partition:
+                index = shown[written]
+                sink(row, tags.get(row[0], ()), done[index], total[index], levels[written])
+                written += 1
+    except BrokenPipeError:
+        # The reader went away: stop reading. The caller's next write meets the
+        # closed pipe outside the database, where it is reported as such.
+        pass
     return written
 
 

@@ -34,10 +34,15 @@ async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> int:
     statement = select(*columns, task.c.external_id).order_by(task.c.id)
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
     count = 0
-    async for partition in result.partitions():
-        for row in partition:
-            sink((row, tags.get(row[0], ())), row[10])
-            count += 1
+    try:
+        async for partition in result.partitions():
+            for row in partition:
+                sink((row, tags.get(row[0], ())), row[10])
+                count += 1
+    except BrokenPipeError:
+        # The reader went away: stop reading. The caller's next write meets the
+        # closed pipe outside the database, where it is reported as such.
+        pass
     return count
 
 
