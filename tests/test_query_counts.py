@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "subtree-json": ("tree", "1", "-f", "json"),
     "show": ("show", "2"),
     "show-json": ("show", "2", "-f", "json"),
+    "export": ("export",),
 }
 
 # Per command: the schema check, then each selection with one query for its
@@ -30,21 +31,23 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list": 5,  # BEGIN, schema, tasks, tags, progress
         "list-json": 5,
         "list-tag": 5,
-        "tree-json": 4,  # BEGIN, schema, all tasks, all tags
+        "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
         "show": 10,  # BEGIN, schema, task (3), ancestors (2), subtasks (3)
         "show-json": 10,
+        "export": 4,  # BEGIN, schema, all tags, all task records (streamed)
     },
     "postgresql": {
         "list": 5,  # timeouts, schema, tasks, tags, progress
         "list-json": 5,
         "list-tag": 5,
-        "tree-json": 4,
+        "tree-json": 5,
         "tree-all": 4,
         "subtree-json": 6,
         "show": 10,
         "show-json": 10,
+        "export": 4,
     },
 }
 

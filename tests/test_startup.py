@@ -80,3 +80,87 @@ def test_pretty_exceptions_never_show_locals() -> None:
     from taskcli.cli import app
 
     assert app.pretty_exceptions_show_locals is False
+
+
+COMMAND_MODULES = ("taskcli.cli.tasks", "taskcli.cli.journal", "taskcli.cli.transfer")
+MODULE_PROBE = """
+import json, sys
+watched = set(json.loads(sys.argv[2]))
+sys.argv = ["taskcli", *json.loads(sys.argv[1])]
+from taskcli.cli import app
+try:
+    app(prog_name="taskcli")
+except SystemExit:
+    pass
+loaded = sorted(watched & set(sys.modules))
+sys.stderr.write("LOADED " + json.dumps(loaded) + "\\n")
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--help"], []),
+        (["list", "--help"], ["taskcli.cli.tasks"]),
+        (["log", "--help"], ["taskcli.cli.journal"]),
+        (["export", "--help"], ["taskcli.cli.transfer"]),
+    ],
+    ids=["help", "list", "log", "export"],
+)
+def test_only_the_invoked_commands_module_is_imported(args: list[str], expected: list[str]) -> None:
+    """``taskcli list`` never imports the journal or transfer commands, ``--help`` none."""
+    result = subprocess.run(
+        [sys.executable, "-c", MODULE_PROBE, json.dumps(args), json.dumps(COMMAND_MODULES)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    loaded = [line for line in result.stderr.splitlines() if line.startswith("LOADED ")]
+    assert loaded == ["LOADED " + json.dumps(expected)], result.stderr
+    assert result.stdout.startswith("Usage: taskcli")
+
+
+def test_command_table_agrees_with_the_commands() -> None:
+    """Each command's summary in the table is its real help, and every command is listed."""
+    import inspect
+
+    from taskcli.cli import LAZY_COMMANDS, app, load_all_commands
+
+    load_all_commands()
+    real = {
+        info.name: (info.callback.__module__, inspect.getdoc(info.callback).split("\n\n")[0])
+        for info in app.registered_commands
+        if info.callback is not None
+    }
+    assert real == LAZY_COMMANDS
+
+
+@pytest.mark.parametrize("columns", ["80", "50"])
+def test_help_lists_commands_as_when_all_are_loaded(columns: str) -> None:
+    """The lazy ``--help`` is byte-identical to the help of a group built with every command."""
+    probe = """
+import sys
+from taskcli.cli import app, load_all_commands
+from typer.main import get_command
+if sys.argv[1] == "all":
+    load_all_commands()
+try:
+    get_command(app).main(["--help"], prog_name="taskcli")
+except SystemExit:
+    pass
+"""
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, mode],
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "COLUMNS": columns},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        for mode in ("lazy", "all")
+    ]
+    assert outputs[0] == outputs[1]
+    assert "  import   Import tasks" in outputs[0]

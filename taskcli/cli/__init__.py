@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
+from typer import _click as click  # Typer vendors Click; its Group is what we extend
+from typer.core import TyperCommand, TyperGroup
 
 from taskcli import __version__
 from taskcli.cli._runtime import EXIT_BROKEN_PIPE, Invocation, error_boundary, silence_stdout
@@ -20,12 +21,87 @@ from taskcli.cli.db import db_app
 ARGV_KEY = "taskcli.argv"
 
 
+# Command name -> (module that registers it, first paragraph of its help), in
+# the order ``--help`` lists them. Only the invoked command's module is imported
+# and built; ``--help`` reads its one-line summaries from here. A test checks
+# this table against the commands themselves.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "undo": (
+        "taskcli.cli.journal",
+        "Revert your newest commands, whole and atomically (refused if rows changed since).",
+    ),
+    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
+    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
+    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
+    "add": (
+        "taskcli.cli.tasks",
+        "Create a task: prints 'Created task 7: Title' (-q: just the id).",
+    ),
+    "list": (
+        "taskcli.cli.tasks",
+        "List tasks as a flat table (pending ones unless --status says otherwise).",
+    ),
+    "tree": (
+        "taskcli.cli.tasks",
+        "Show the task forest with rolled-up progress (done/total of all descendants).",
+    ),
+    "show": (
+        "taskcli.cli.tasks",
+        "Show one task in full: fields, ancestor path and direct subtasks.",
+    ),
+    "done": ("taskcli.cli.tasks", "Complete tasks; a task with pending subtasks needs -r."),
+    "undone": ("taskcli.cli.tasks", "Reopen completed tasks."),
+    "edit": ("taskcli.cli.tasks", "Change a task's fields."),
+    "move": (
+        "taskcli.cli.tasks",
+        "Move a task (with its subtree) under another task, or to the top level.",
+    ),
+    "rm": (
+        "taskcli.cli.tasks",
+        "Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.",
+    ),
+    "export": (
+        "taskcli.cli.transfer",
+        "Export every task (done ones too) as one versioned JSON document.",
+    ),
+    "import": (
+        "taskcli.cli.transfer",
+        "Import tasks in one transaction: all of them or, on any error, none.",
+    ),
+}
+
+
 class _RecordingGroup(TyperGroup):
-    """Keeps the raw arguments, so the journal can say which command made a change."""
+    """Keeps the raw arguments, so the journal can say which command made a change.
+
+    Commands load lazily: looking one up imports only the module that defines
+    it, so ``taskcli list`` never imports the journal or transfer commands.
+    """
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV_KEY] = list(args)
         return super().parse_args(ctx, args)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*LAZY_COMMANDS, *(name for name in self.commands if name not in LAZY_COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in LAZY_COMMANDS:
+            command = self.commands[cmd_name] = _build_command(cmd_name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from ``LAZY_COMMANDS`` for commands not loaded: nothing imported."""
+        loaded = self.commands
+        try:
+            self.commands = {
+                name: loaded.get(name) or TyperCommand(name=name, help=LAZY_COMMANDS[name][1])
+                for name in self.list_commands(ctx)
+            }
+            super().format_commands(ctx, formatter)
+        finally:
+            self.commands = loaded
 
 
 app = typer.Typer(
@@ -101,9 +177,27 @@ def _masked_url(raw: str) -> str:
         return "<invalid URL>"
 
 
-from taskcli.cli import journal as _journal  # noqa: E402, F401
-from taskcli.cli import tasks as _tasks  # noqa: E402, F401  (registers the task commands)
-from taskcli.cli import transfer as _transfer  # noqa: E402, F401
+def _build_command(name: str) -> click.Command:
+    """Import the module that registers ``name`` on ``app`` and build that one command."""
+    import importlib
+
+    from typer.main import get_command_from_info
+
+    importlib.import_module(LAZY_COMMANDS[name][0])
+    [info] = [info for info in app.registered_commands if info.name == name]
+    return get_command_from_info(
+        info,
+        pretty_exceptions_short=app.pretty_exceptions_short,
+        rich_markup_mode=app.rich_markup_mode,
+    )
+
+
+def load_all_commands() -> None:
+    """Import every command module (for a process that serves many commands)."""
+    import importlib
+
+    for module, _help in dict.fromkeys(LAZY_COMMANDS.values()):
+        importlib.import_module(module)
 
 
 def main() -> None:

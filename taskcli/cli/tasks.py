@@ -204,9 +204,15 @@ def tree_command(
 ) -> None:
     """Show the task forest with rolled-up progress (done/total of all descendants)."""
     from taskcli import render
-    from taskcli.services.reading import get_tree
+    from taskcli.services.reading import get_tree, stream_forest
 
     root_id = validate_task_id(task_id) if task_id is not None else None
+    if format is TreeFormat.JSON and root_id is None:
+        writer = render.TreeJsonWriter(sys.stdout.write)
+        run(ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=writer.node)
+        writer.finish()
+        sys.stdout.flush()
+        return
     nodes = run(ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks)
     if format is TreeFormat.JSON:
         objects = render.tree_objects(nodes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -54,6 +55,110 @@ async def get_tree(
         else [v.id for v in views.values() if v.parent_id not in views]
     )
     return _assemble(views, sorted(roots), depth, include_done, named_root=root_id is not None)
+
+
+TreeSink = Callable[[Sequence[Any], Sequence[str], int, int, int], None]
+"""Receives each shown node in output order: (task row, tags, done, total, level)."""
+
+STREAM_BATCH = 2_000
+
+
+async def stream_forest(
+    session: AsyncSession, *, depth: int | None, include_done: bool, sink: TreeSink
+) -> int:
+    """The forest as ``get_tree`` shapes it, handed to ``sink`` node by node; returns the count.
+
+    The shape (id, parent, status) is read first and children and progress are
+    computed over integer lists; only the shown tasks' full rows are then
+    fetched, in output order and a batch at a time, so memory holds the shape
+    and one batch rather than every task as an object. Three statements,
+    whatever the number of tasks.
+    """
+    shape = await rows(session, queries.select_shape())
+    task_ids = [row[0] for row in shape]
+    position = {task_id: index for index, task_id in enumerate(task_ids)}
+    children: list[list[int]] = [[] for _ in task_ids]
+    roots: list[int] = []
+    for index, (_, parent_id, _status) in enumerate(shape):
+        parent = position.get(parent_id) if parent_id is not None else None
+        if parent is None:
+            roots.append(index)
+        else:
+            children[parent].append(index)
+    is_done = [row[2] == Status.DONE.value for row in shape]
+    del shape, position
+    done, total = _rollup(children, roots, is_done)
+    shown, levels = _shown_in_order(children, roots, is_done, done, total, depth, include_done)
+    tags = await tags_by_task(session, queries.select_all_tags())
+    if not shown:
+        return 0
+    statement = queries.select_in_order(
+        [task_ids[index] for index in shown], session.bind.dialect.name
+    )
+    result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
+    written = 0
+    try:
+        async for partition in result.partitions():
+            for row in partition:
+                index = shown[written]
+                sink(row, tags.get(row[0], ()), done[index], total[index], levels[written])
+                written += 1
+    except BrokenPipeError:
+        # The reader went away: stop reading. The caller's next write meets the
+        # closed pipe outside the database, where it is reported as such.
+        pass
+    return written
+
+
+def _rollup(
+    children: list[list[int]], roots: list[int], is_done: list[bool]
+) -> tuple[list[int], list[int]]:
+    """Done and total descendants of every node, post-order without recursion (64 levels deep)."""
+    done = [0] * len(children)
+    total = [0] * len(children)
+    order: list[int] = []
+    stack = list(roots)
+    while stack:
+        index = stack.pop()
+        order.append(index)
+        stack.extend(children[index])
+    for index in reversed(order):
+        for child in children[index]:
+            done[index] += done[child] + is_done[child]
+            total[index] += total[child] + 1
+    return done, total
+
+
+def _shown_in_order(
+    children: list[list[int]],
+    roots: list[int],
+    is_done: list[bool],
+    done: list[int],
+    total: list[int],
+    depth: int | None,
+    include_done: bool,
+) -> tuple[list[int], list[int]]:
+    """The shown nodes in output (pre-)order with their levels (roots at 1).
+
+    A done task is shown only with ``include_done`` or when it has pending
+    descendants; ``depth`` limits the levels shown.
+    """
+
+    def visible(index: int) -> bool:
+        return include_done or not is_done[index] or done[index] < total[index]
+
+    shown: list[int] = []
+    levels: list[int] = []
+    stack = [(index, 1) for index in reversed(roots) if visible(index)]
+    while stack:
+        index, level = stack.pop()
+        shown.append(index)
+        levels.append(level)
+        if depth is None or level < depth:
+            stack.extend(
+                (child, level + 1) for child in reversed(children[index]) if visible(child)
+            )
+    return shown, levels
 
 
 def _assemble(

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
-from taskcli.domain import MAX_DEPTH, Status, TaskView
+from taskcli.domain import MAX_DEPTH, Status
 from taskcli.errors import Conflict, UsageError
 from taskcli.queries import task, task_tag
 from taskcli.records import ImportRecord, ImportReport
@@ -19,22 +19,30 @@ from taskcli.services._common import ensure_tags, lock_tree, rows, scalar, tags_
 STREAM_BATCH = 2_000
 
 
-async def export_tasks(
-    session: AsyncSession, *, sink: Callable[[TaskView, str | None], None]
-) -> int:
+ExportSink = Callable[[tuple[Sequence[Any], Sequence[str]], str | None], None]
+"""Receives (task record, see ``queries.record_columns``; its tags) and the external id."""
+
+
+async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> int:
     """Hand every task (with its external id) to ``sink`` in id order, a batch at a time.
 
-    Tags are loaded once; task rows are streamed, so memory does not grow with
-    the whole graph.
+    Tags are loaded once; task rows are streamed as tuples (no view object
+    per task), so memory does not grow with the whole graph.
     """
     tags = await tags_by_task(session, queries.select_all_tags())
-    statement = select(*queries.TASK_COLUMNS, task.c.external_id).order_by(task.c.id)
+    columns = queries.record_columns(session.bind.dialect.name)
+    statement = select(*columns, task.c.external_id).order_by(task.c.id)
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
     count = 0
-    async for partition in result.partitions():
-        for row in partition:
-            sink(queries.to_view(row, tags.get(row.id, ())), row.external_id)
-            count += 1
+    try:
+        async for partition in result.partitions():
+            for row in partition:
+                sink((row, tags.get(row[0], ())), row[10])
+                count += 1
+    except BrokenPipeError:
+        # The reader went away: stop reading. The caller's next write meets the
+        # closed pipe outside the database, where it is reported as such.
+        pass
     return count
 
 
