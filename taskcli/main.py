@@ -19,6 +19,9 @@ def main() -> None:
 
         sys.stdout.write(f"taskcli {__version__}\n")
         return
+    from taskcli.server.client import hand_over
+
+    hand_over(sys.argv[1:])  # a running command server runs it and we exit with its status
     from taskcli.cli import main as run_cli
 
     code = 0
