@@ -25,6 +25,7 @@ def status_command() -> None:
         typer.echo("taskcli server: not running")
     else:
         typer.echo(f"taskcli server: running, pid {state.pid}, socket {state.socket}")
+        typer.echo(f"requests served: {state.served}")
     typer.echo(f"log: {state.log}")
 
 

@@ -21,6 +21,7 @@ class ServerState:
     """What ``server status`` reports."""
 
     pid: int | None
+    served: int  # commands (and status requests) served so far
     socket: Path
     log: Path
 
@@ -36,7 +37,8 @@ def current_socket() -> Path:
 
 def status() -> ServerState:
     path = current_socket()
-    return ServerState(pid=_ask(path, "status"), socket=path, log=log_path())
+    pid, served = _ask(path, "status")
+    return ServerState(pid=pid, served=served, socket=path, log=log_path())
 
 
 def start() -> tuple[ServerState, bool]:
@@ -50,15 +52,16 @@ def start() -> tuple[ServerState, bool]:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         time.sleep(0.05)
-        if (pid := _ask(state.socket, "status")) is not None:
-            return ServerState(pid, state.socket, state.log), True
+        pid, served = _ask(state.socket, "status")
+        if pid is not None:
+            return ServerState(pid, served, state.socket, state.log), True
     raise DatabaseUnreachable(f"the taskcli server did not start; see {state.log}")
 
 
 def stop() -> int | None:
     """Stop the server if one runs; its pid, or None if none was running."""
     path = current_socket()
-    pid = _ask(path, "stop")
+    pid, _ = _ask(path, "stop")
     if pid is None:
         return None
     deadline = time.monotonic() + STOP_TIMEOUT
@@ -67,8 +70,8 @@ def stop() -> int | None:
     return pid
 
 
-def _ask(path: Path, op: str) -> int | None:
-    """The server's pid after it handled ``op``, or None if nothing answers there."""
+def _ask(path: Path, op: str) -> tuple[int | None, int]:
+    """The server's pid and count of requests served, or (None, 0) if nothing answers."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(10)
         try:
@@ -76,6 +79,8 @@ def _ask(path: Path, op: str) -> int | None:
             protocol.send(sock, {"op": op})
             reply, _ = protocol.receive(sock)
         except OSError:
-            return None
-    pid = reply.get("pid")
-    return pid if isinstance(pid, int) else None
+            return None, 0
+    pid, served = reply.get("pid"), reply.get("served")
+    if not isinstance(pid, int) or not isinstance(served, int):
+        return None, 0
+    return pid, served

@@ -127,6 +127,7 @@ class Server:
     def __init__(self, path: Path, key: str, lock: int, idle: float) -> None:
         self.path, self.key, self.lock, self.idle = path, key, lock, idle
         self.workers: set[int] = set()
+        self.served = 0  # connections accepted: ``server status`` reports it
         self.reason = "signal"
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.path.unlink(missing_ok=True)  # a dead server's leftover: we hold the lock
@@ -150,6 +151,7 @@ class Server:
             except TimeoutError:
                 continue
             self.last_request = time.monotonic()
+            self.served += 1
             with connection:
                 if peer_uid(connection) != os.getuid():
                     log("refused a connection from another user")
@@ -188,7 +190,7 @@ class Server:
             _reset_signals()
             self.listener.close()
             os.close(self.lock)
-            Worker(connection).handle()
+            Worker(connection, self.served - 1).handle()
         except BaseException as error:  # the worker must never return into the loop
             log(f"worker failed: {type(error).__name__}: {error}")
         os._exit(0)
@@ -224,19 +226,20 @@ def peer_uid(connection: socket.socket) -> int:
 class Worker:
     """One connection: receive, set up, fork the command, report how it ended."""
 
-    def __init__(self, connection: socket.socket) -> None:
-        self.connection = connection
+    def __init__(self, connection: socket.socket, served: int) -> None:
+        self.connection, self.served = connection, served
 
     def handle(self) -> None:
         self.connection.settimeout(REQUEST_TIMEOUT)
         request, fds = protocol.receive(self.connection)
         self.connection.settimeout(None)
         op = request.get("op")
+        server = os.getppid()
         if op == "status":
-            protocol.send(self.connection, {"pid": os.getppid(), "started": None})
-        elif op == "stop":
-            protocol.send(self.connection, {"pid": os.getppid(), "started": None})
-            os.kill(os.getppid(), signal.SIGTERM)
+            protocol.send(self.connection, {"pid": server, "served": self.served})
+        elif op == "stop" and server != 1:
+            protocol.send(self.connection, {"pid": server, "served": self.served})
+            os.kill(server, signal.SIGTERM)
         elif op == "run":
             self.run(request, fds)
 
