@@ -336,3 +336,20 @@ def test_stdin_of_100000_lines_streams_through(home: ServerHome, db_url: str) ->
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [str(n) for n in range(1, 100_001)]
     assert home.served() == before + 2
+
+
+def test_the_suite_switch_sends_subprocesses_to_the_session_server(
+    session_server: str | None, tmp_path: Path
+) -> None:
+    """With TASKCLI_TEST_VIA_SERVER=1 every subprocess taskcli of the suite is served."""
+    from serverhelpers import ServerHome
+    from support import run_subprocess
+
+    if session_server is None:
+        pytest.skip("runs with TASKCLI_TEST_VIA_SERVER=1")
+    session = ServerHome(Path(session_server), tmp_path, {})
+    before = session.served()
+    assert before > 0
+    result = run_subprocess(["list"], env={"TASKCLI_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
+    assert result.returncode == 0, result.stderr
+    assert session.served() == before + 2
