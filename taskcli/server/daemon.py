@@ -88,7 +88,7 @@ def preload() -> None:
     import asyncio  # noqa: F401
 
     import aiosqlite  # noqa: F401
-    import asyncpg  # noqa: F401
+    import asyncpg  # type: ignore[import-untyped]  # noqa: F401
     import rich.console
     import rich.progress  # noqa: F401
     import sqlalchemy.dialects.postgresql.asyncpg
@@ -118,7 +118,7 @@ def preload() -> None:
         # Typer rebuilds the Click tree (and its pydantic adapters) on every call.
         return built if typer_instance is app else build(typer_instance)
 
-    typer.main.get_command = get_command  # type: ignore[assignment]
+    typer.main.get_command = get_command
 
 
 class Server:
@@ -310,7 +310,8 @@ def adopt(request: dict[str, Any], fds: list[int]) -> None:
             )
         )
     sys.stdin, sys.stdout, sys.stderr = streams
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
+    # Rich and shutil ask the original streams for the terminal's size.
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams  # type: ignore[misc]
 
 
 def _detach_stdio() -> None:
