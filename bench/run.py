@@ -515,7 +515,7 @@ def start_server(ctx: Context, home: Path) -> int | None:
         timeout=TIMEOUT,
         check=False,
     )
-    words = started.stderr.replace(")", " ").split()
+    words = started.stderr.replace("(", " ").replace(")", " ").split()
     if started.returncode != 0 or "pid" not in words:
         ctx.notes.append(f"The command server did not start: {started.stderr.strip()[:200]}")
         return None
