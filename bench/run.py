@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import itertools
 import json
@@ -173,6 +174,7 @@ class Spec:
     sql_input: Path | None = None
     timeout: float = TIMEOUT
     note: str = ""
+    warm: bool = False  # run through the command server (the others run with it off)
 
 
 @dataclass
@@ -464,6 +466,7 @@ class Context:
     fingerprints: list[tuple[str, str]] = field(default_factory=list)  # (when, hash)
     commit: tuple[str, str] = field(default_factory=lambda: git_commit())
     notes: list[str] = field(default_factory=list)
+    warm_env: dict[str, str] = field(default_factory=dict)  # points taskcli at the server
 
 
 def clean_env(home: Path) -> dict[str, str]:
@@ -476,7 +479,79 @@ def clean_env(home: Path) -> dict[str, str]:
     }
     env["XDG_DATA_HOME"] = str(home / "xdg-data")
     env.setdefault("TERM", "xterm-256color")
+    env["TASKCLI_SERVER"] = "0"  # cold: every process imports the stack itself
     return env
+
+
+# -- warm: the command server ------------------------------------------------------
+WARM = " (warm)"
+WARM_LABELS = ("add x", "done ID", "list", "list -f json", "taskcli --help")
+
+
+def warm_specs(specs: Sequence[Spec], done_argv: Callable[[int], list[str]]) -> list[Spec]:
+    """The same commands handed to a running server (no SQL count: the same statements)."""
+    warm = []
+    for spec in specs:
+        if spec.label in WARM_LABELS:
+            argv = done_argv if spec.label == "done ID" else spec.argv
+            warm.append(
+                dataclasses.replace(spec, label=spec.label + WARM, argv=argv, sql=None, warm=True)
+            )
+    return warm
+
+
+def start_server(ctx: Context, home: Path) -> int | None:
+    """One server for the whole run, in a private runtime directory; its pid."""
+    ctx.warm_env = {
+        "TASKCLI_SERVER": "1",
+        "XDG_RUNTIME_DIR": tempfile.mkdtemp(prefix="tc-bench-"),
+        "XDG_STATE_HOME": str(home / "state"),
+    }
+    started = subprocess.run(
+        [*ctx.taskcli, "server", "start"],
+        env={**ctx.base_env, **ctx.warm_env},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    words = started.stderr.replace("(", " ").replace(")", " ").split()
+    if started.returncode != 0 or "pid" not in words:
+        ctx.notes.append(f"The command server did not start: {started.stderr.strip()[:200]}")
+        return None
+    pid = int(words[words.index("pid") + 1])
+    time.sleep(1)
+    ctx.notes.append(f"Command server idle RSS after start: {rss_mib(pid)}.")
+    return pid
+
+
+def stop_server(ctx: Context, pid: int | None) -> None:
+    if pid is None:
+        return
+    ctx.notes.append(f"Command server RSS after the run (idle): {rss_mib(pid)}.")
+    subprocess.run(
+        [*ctx.taskcli, "server", "stop"],
+        env={**ctx.base_env, **ctx.warm_env},
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    shutil.rmtree(ctx.warm_env["XDG_RUNTIME_DIR"], ignore_errors=True)
+
+
+def rss_mib(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return f"{int(line.split()[1]) / 1024:.1f} MiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+def env_for(ctx: Context, spec: Spec, env: dict[str, str]) -> dict[str, str]:
+    return {**env, **ctx.warm_env} if spec.warm else env
 
 
 def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Spec]:
@@ -485,11 +560,16 @@ def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Sp
     floor_script = str(BENCH / ("floor_sqlite.py" if backend == "sqlite" else "floor_pg.py"))
     leaves = picks.leaves
 
+    half = max(len(leaves) // 2, 1)  # the first half for cold runs, the rest warm
+
     def done_argv(run: int) -> list[str]:
-        return [*tc, "done", str(leaves[run % len(leaves)])]
+        return [*tc, "done", str(leaves[run % half])]
+
+    def warm_done_argv(run: int) -> list[str]:
+        return [*tc, "done", str(leaves[half + run % max(len(leaves) - half, 1)])]
 
     imports = IMPORT_LABEL
-    return [
+    cold = [
         Spec(imports, fixed(python_floor(IMPORT_FLOOR[backend])), note=IMPORT_FLOOR[backend]),
         Spec("floor: raw list", fixed([sys.executable, floor_script, url, "list"])),
         Spec("floor: raw ids", fixed([sys.executable, floor_script, url, "ids"])),
@@ -537,6 +617,7 @@ def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Sp
             sql=["show", str(picks.show)],
         ),
     ]
+    return cold + warm_specs(cold, warm_done_argv)
 
 
 def taskwarrior_specs() -> list[Spec]:
@@ -562,7 +643,7 @@ def prepare_group(ctx: Context, backend: str, url: str, size: int, scratch: Path
     progress(f"{backend} {size:,}: generating the dataset")
     make_dataset(url, size)
     progress(f"{backend} {size:,}: generated in {time.perf_counter() - started:.0f} s")
-    picks = pick(url, backend, leaves=ctx.args.runs + 2)
+    picks = pick(url, backend, leaves=2 * (ctx.args.runs + 2))
     ctx.pending[(backend, size)] = picks.pending
     if backend == "sqlite":
         shutil.copyfile(url.partition(":///")[2], scratch / "pristine.db")
@@ -570,7 +651,11 @@ def prepare_group(ctx: Context, backend: str, url: str, size: int, scratch: Path
     for lines, runs in bulk_plan(size, ctx.args.sizes):
         run_bulk(ctx, backend, url, size, lines, runs, scratch, env)
     specs = taskcli_specs(ctx, backend, url, picks)
-    return Group(backend, url, [Result(spec, backend, size, env, scratch) for spec in specs])
+    return Group(
+        backend,
+        url,
+        [Result(spec, backend, size, env_for(ctx, spec, env), scratch) for spec in specs],
+    )
 
 
 def taskwarrior_results(ctx: Context, sqlite_url: str, size: int, scratch: Path) -> list[Result]:
@@ -720,7 +805,8 @@ def run_startup(ctx: Context, scratch: Path) -> None:
             sql=["--help"],
         ),
     ]
-    results = [Result(spec, STARTUP, None, env, scratch) for spec in specs]
+    specs += warm_specs(specs, specs[0].argv)
+    results = [Result(spec, STARTUP, None, env_for(ctx, spec, env), scratch) for spec in specs]
     measure(results, runs=ctx.args.runs, title="startup")
     count_all(results, env["TASKCLI_DATABASE_URL"])
     ctx.results += results
@@ -827,7 +913,11 @@ def targets(ctx: Context) -> list[Target]:
     def missing(name: str, why: str = "not measured in this run") -> None:
         found.append(Target(name, why, None))
 
-    for label, limit in (("taskcli --version", 60), ("taskcli --help", 120)):
+    for label, limit in (
+        ("taskcli --version", 60),
+        ("taskcli --help", 120),
+        ("taskcli --help" + WARM, 60),
+    ):
         result = get(label, STARTUP, None)
         name = f"`{label}` ≤ {limit} ms"
         if result is None:
@@ -1118,16 +1208,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         ctx = Context(args, taskcli_argv(), clean_env(home), version)
         if version is None:
             ctx.notes.append("Taskwarrior is not installed, so its ratios are empty.")
-        run_startup(ctx, home)
-        ctx.fingerprints.append(("start", source_fingerprint()))
-        for size in args.sizes:
-            try:
-                run_size(ctx, size, home)
-            except Exception as error:  # one broken size must not lose the others
-                message = f"{size:,} tasks failed: {type(error).__name__}: {error}"
-                progress(message)
-                ctx.notes.append(message.splitlines()[0][:300])
-            ctx.fingerprints.append((f"after {size:,}", source_fingerprint()))
+        server = start_server(ctx, home)
+        try:
+            run_startup(ctx, home)
+            ctx.fingerprints.append(("start", source_fingerprint()))
+            for size in args.sizes:
+                try:
+                    run_size(ctx, size, home)
+                except Exception as error:  # one broken size must not lose the others
+                    message = f"{size:,} tasks failed: {type(error).__name__}: {error}"
+                    progress(message)
+                    ctx.notes.append(message.splitlines()[0][:300])
+                ctx.fingerprints.append((f"after {size:,}", source_fingerprint()))
+        finally:
+            stop_server(ctx, server)
         elapsed = time.perf_counter() - clock
         report = (
             preface(ctx, started, elapsed)

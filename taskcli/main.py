@@ -27,12 +27,16 @@ EXIT_INTERRUPTED = 130
 
 def main() -> None:
     try:
-        _guard_standard_streams()
+        streams_closed = _guard_standard_streams()
         if sys.argv[1:] == ["--version"]:
             from taskcli import __version__
 
             sys.stdout.write(f"taskcli {__version__}\n")
             return
+        if not streams_closed:  # a closed stream is reported here, not by a server
+            from taskcli.server.client import hand_over
+
+            hand_over(sys.argv[1:])  # a running server runs it; we exit with its status
         from taskcli.cli import main as run_cli
     except KeyboardInterrupt:
         _say("Error: interrupted; no changes were made")
@@ -130,14 +134,18 @@ class _ClosedInput(io.TextIOBase):
         return False
 
 
-def _guard_standard_streams() -> None:
-    """Hold fds 0-2 open (on /dev/null) and give Python streams that fail cleanly."""
+def _guard_standard_streams() -> bool:
+    """Hold fds 0-2 open (on /dev/null) and give Python streams that fail cleanly.
+
+    Returns whether any of them was closed.
+    """
+    closed = False
     for descriptor, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
         try:
             os.fstat(descriptor)
             continue
         except OSError:
-            pass
+            closed = True
         try:
             placeholder = os.open(os.devnull, os.O_RDONLY if descriptor == 0 else os.O_WRONLY)
         except OSError:
@@ -151,3 +159,4 @@ def _guard_standard_streams() -> None:
             sys.stdout = _ClosedOutput()
         else:
             sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+    return closed

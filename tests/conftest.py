@@ -5,6 +5,10 @@ PostgreSQL comes from ``TASKCLI_TEST_DATABASE_URL`` (default: the local
 service). One database is created per test run (and dropped after) for the
 task tests; tests that need a blank database get their own. Under ``CI=true``
 an unreachable PostgreSQL fails the run; elsewhere those tests are skipped.
+
+The command server is off in every test (``TASKCLI_SERVER=0``), so no server
+outlives a test, unless ``TASKCLI_TEST_VIA_SERVER=1``: then one server is
+started for the session and every subprocess ``taskcli`` goes through it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from support import Cli, execute
+from support import Cli, execute, via_server_session
 
 from taskcli.config import Settings, parse_database_url
 
@@ -43,14 +47,36 @@ _ISOLATED_VARIABLES = (
     "PGSERVICEFILE",
     "PGPASSFILE",
     "PGSSLMODE",
+    "TASKCLI_SERVER",
+    "TASKCLI_SERVER_IDLE",
+    "XDG_RUNTIME_DIR",
+    "XDG_STATE_HOME",
 )
+VIA_SERVER = os.environ.get("TASKCLI_TEST_VIA_SERVER", "") not in ("", "0")
+
+
+@pytest.fixture(scope="session")
+def session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
+    """With TASKCLI_TEST_VIA_SERVER=1: the runtime directory of the session's server."""
+    if not VIA_SERVER:
+        yield None
+        return
+    with via_server_session(tmp_path_factory.mktemp("server-state")) as runtime_dir:
+        yield runtime_dir
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_server: str | None
+) -> Path:
     """Each test gets its own data and home directories, as a fresh user would."""
     for name in _ISOLATED_VARIABLES:
         monkeypatch.delenv(name, raising=False)
+    if session_server is None:
+        monkeypatch.setenv("TASKCLI_SERVER", "0")
+    else:
+        monkeypatch.setenv("XDG_RUNTIME_DIR", session_server)
+        monkeypatch.setenv("TASKCLI_SERVER_IDLE", "30")  # a server started by a test ends soon
     data_home = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -6,7 +6,8 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,33 @@ def run_subprocess(
         timeout=timeout,
         check=False,
     )
+
+
+@contextmanager
+def via_server_session(state_dir: Path) -> Iterator[str]:
+    """Start a command server in a private runtime directory; stop it at the end.
+
+    Yields the directory to put in ``XDG_RUNTIME_DIR``: every ``taskcli`` with
+    it (and the same interpreter and checkout) is served by this server.
+    """
+    import tempfile
+
+    runtime_dir = tempfile.mkdtemp(prefix="tc-run-")  # short: a socket path has 108 bytes
+    env = {
+        "XDG_RUNTIME_DIR": runtime_dir,
+        "XDG_STATE_HOME": str(state_dir),
+        "TASKCLI_SERVER": "1",
+        "TASKCLI_SERVER_IDLE": "86400",
+    }
+    started = run_subprocess(["server", "start"], env=env, timeout=120)
+    assert started.returncode == 0, started.stderr
+    try:
+        yield runtime_dir
+    finally:
+        run_subprocess(["server", "stop"], env=env, timeout=120)
+        import shutil
+
+        shutil.rmtree(runtime_dir, ignore_errors=True)
 
 
 def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from support import REPO_ROOT
@@ -164,3 +165,51 @@ except SystemExit:
     ]
     assert outputs[0] == outputs[1]
     assert "  import   Import tasks" in outputs[0]
+
+
+CLIENT_PROBE = """
+import json, os, sys
+initial = set(sys.modules)  # the interpreter's own start (site, .pth hooks)
+sys.argv = ["taskcli", *json.loads(sys.argv[1])]
+real_exit = os._exit
+
+def report(code):
+    outside = sorted(
+        {m.split(".")[0] for m in set(sys.modules) - initial}
+        - set(sys.stdlib_module_names)
+        - {"taskcli"}
+    )
+    sys.stderr.write("LOADED " + json.dumps(outside) + "\\n")
+    sys.stderr.flush()
+    real_exit(code)
+
+os._exit = report
+from taskcli.main import main
+main()
+"""
+
+
+@pytest.mark.parametrize("args", [["list"], ["--help"]], ids=["list", "help"])
+def test_a_served_command_loads_only_the_standard_library(args: list[str], tmp_path: Path) -> None:
+    """The client side of the command server imports nothing but the standard library."""
+    from serverhelpers import server_home
+
+    with server_home(tmp_path) as home:
+        home.start()
+        result = subprocess.run(
+            [sys.executable, "-c", CLIENT_PROBE, json.dumps(args)],
+            env={
+                **os.environ,
+                "PYTHONPATH": str(REPO_ROOT),
+                "TASKCLI_DATABASE_URL": f"sqlite:///{tmp_path / 'tasks.db'}",
+                **home.env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout  # the server answered
+    loaded = [line for line in result.stderr.splitlines() if line.startswith("LOADED ")]
+    assert loaded == ["LOADED []"], result.stderr

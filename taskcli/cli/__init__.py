@@ -17,6 +17,7 @@ from typer.core import TyperCommand, TyperGroup
 from taskcli import __version__
 from taskcli.cli._runtime import EXIT_BROKEN_PIPE, Invocation, error_boundary, silence_stdout
 from taskcli.cli.db import db_app
+from taskcli.cli.server import server_app
 
 ARGV_KEY = "taskcli.argv"
 
@@ -115,6 +116,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(db_app)
+app.add_typer(server_app)
 
 
 def _print_version(value: bool) -> None:
