@@ -180,7 +180,8 @@ def test_a_slow_reader_of_export_gets_everything(cli: Cli, db_url: str) -> None:
     """The reader pauses longer than the idle-in-transaction timeout; the export survives."""
     insert_tasks(db_url, chain_forest(8000, 3))
     with _spawn(db_url, "export", **IDLE_KNOB) as export:
-        assert export.stdout is not None and export.stderr is not None
+        assert export.stdout is not None
+        assert export.stderr is not None
         first = export.stdout.read(1024)
         time.sleep(4)
         rest = export.stdout.read()

@@ -78,6 +78,8 @@ _PG_CLOSED_STATES: dict[str, str] = {
 }
 _CLOSED_MESSAGES = ("connection was closed", "connection is closed")
 _WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+# SELECT ... FOR UPDATE needs the UPDATE privilege: it is a write step.
+_ROW_LOCK_CLAUSES = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
 _DDL_VERBS = ("CREATE", "ALTER", "DROP", "COMMENT", "GRANT")
 _MISSING_KEY = re.compile(r'Key \((\w+)\)=\((\d+)\) is not present in table "(\w+)"')
 _DENIED_OBJECT = re.compile(r"permission denied for (table|sequence|schema) (\S+)")
@@ -200,7 +202,8 @@ def _permission_denied(
             f"permission denied: {role} may not use sequence {name} "
             f"(ask the schema owner for USAGE on it)"
         )
-    if verb in _WRITE_VERBS:
+    locks_rows = any(clause in (statement or "").upper() for clause in _ROW_LOCK_CLAUSES)
+    if verb in _WRITE_VERBS or locks_rows:
         return PermissionDenied(
             f"permission denied: {role} may not write to {kind} {name} "
             f"(ask the schema owner for INSERT, UPDATE, DELETE)"
