@@ -90,3 +90,23 @@ class OutputFailed(TaskcliError):
     """Output (stdout, or a file the user named) could not be written: disk full, permission."""
 
     exit_code = EXIT_DATABASE
+
+
+class TaskVanished(TaskNotFound):
+    """Another command deleted a task this one was using, between our read and our write."""
+
+    def __init__(self, task_id: int) -> None:
+        super().__init__(task_id)
+        self.args = (f"task {task_id} no longer exists (another command deleted it)",)
+
+
+class DatabaseCancelled(DatabaseError):
+    """The server cancelled a statement (statement timeout, administrator)."""
+
+
+class ConnectionClosed(DatabaseError):
+    """The server closed the connection in the middle of the command."""
+
+
+class PermissionDenied(DatabaseError):
+    """The database role lacks a privilege the command needs."""

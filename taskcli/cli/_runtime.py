@@ -183,7 +183,7 @@ async def _execute(
     from taskcli.db.schema import check_schema
 
     with translate_driver_errors(settings.database, lock_timeout=settings.lock_timeout):
-        engine = make_engine(settings.database, lock_timeout=settings.lock_timeout)
+        engine = make_engine(settings.database, lock_timeout=settings.lock_timeout, write=write)
         try:
             session: AsyncSession
             async with session_scope(engine, write=write) as session:

@@ -4,13 +4,17 @@ SQLite: SQLAlchemy (not pysqlite) issues ``BEGIN``; writers take the write
 lock up front with ``BEGIN IMMEDIATE`` so that the busy timeout is honoured
 and no read-then-write upgrade can deadlock or lose an update. Foreign keys
 are switched on for every connection, outside any transaction.
+Writers on one file queue for their turn first (``writer_queue``), so none
+starves behind the busy handler's polling.
 PostgreSQL: asyncpg, usable behind PgBouncer in session or transaction mode:
 no startup parameter but ``application_name`` (timeouts are set with
 ``set_config(..., true)`` as each transaction's first statement), and only
 unnamed prepared statements, so nothing outlives a transaction on a server
 connection. Connecting and the first statement share one connect timeout (a
 pooler accepts a client long before it finds a server); "too many
-connections" is retried with jittered backoff within the lock timeout.
+connections" is retried with jittered backoff within the lock timeout. Read-only
+transactions are exempt from the idle-in-transaction timeout, so a slow reader
+of a streamed ``export`` is not cut off.
 Both: ``NullPool`` (nothing outlives the command) and hidden parameters.
 """
 
@@ -21,6 +25,7 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from weakref import WeakKeyDictionary
@@ -37,9 +42,12 @@ from taskcli.errors import InvalidDatabaseUrl
 WRITE_OPTION = "taskcli_write"
 CONNECT_TIMEOUT_SECONDS = 10
 APPLICATION_NAME = "taskcli"
-IDLE_IN_TRANSACTION_MS = 60_000
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+# Tests shorten the idle-in-transaction timeout (only with TASKCLI_TESTING=1).
+ENV_TEST_IDLE_TIMEOUT_MS = "TASKCLI_TEST_IDLE_IN_TRANSACTION_TIMEOUT_MS"
 _SSL_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
 _TOO_MANY_CONNECTIONS = "53300"
+_QUEUE_DESCRIPTOR = "taskcli_writer_queue"
 _SERVICE_ADDRESS_KEYS = ("host", "port", "dbname", "user", "password")
 
 
@@ -67,9 +75,13 @@ def sqlalchemy_url(url: DatabaseUrl) -> URL:
 
 
 def make_engine(
-    url: DatabaseUrl, *, lock_timeout: float, for_migrations: bool = False
+    url: DatabaseUrl, *, lock_timeout: float, for_migrations: bool = False, write: bool = True
 ) -> AsyncEngine:
-    """Create the invocation's engine; the caller disposes it inside the same loop."""
+    """Create the invocation's engine; the caller disposes it inside the same loop.
+
+    ``write=False`` promises that every transaction only reads (PostgreSQL
+    then lifts the idle-in-transaction timeout for it).
+    """
     if url.backend == "sqlite":
         engine = create_async_engine(
             sqlalchemy_url(url),
@@ -77,7 +89,12 @@ def make_engine(
             hide_parameters=True,
             connect_args={"timeout": lock_timeout},
         )
-        _install_sqlite_hooks(engine.sync_engine, for_migrations=for_migrations)
+        _install_sqlite_hooks(
+            engine.sync_engine,
+            for_migrations=for_migrations,
+            database=url.path,
+            lock_timeout=lock_timeout,
+        )
         return engine
     target, parameters = resolve_postgresql(url, os.environ)
     connect_timeout = float(parameters.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
@@ -88,7 +105,8 @@ def make_engine(
         hide_parameters=True,
         connect_args=_asyncpg_arguments(parameters, connect_timeout),
     )
-    _install_postgresql_hooks(engine.sync_engine, lock_timeout=lock_timeout)
+    idle_ms = idle_in_transaction_timeout_ms() if write or for_migrations else 0
+    _install_postgresql_hooks(engine.sync_engine, lock_timeout=lock_timeout, idle_ms=idle_ms)
     _LIMITS[engine.sync_engine] = _PostgresLimits(connect_timeout, lock_timeout)
     return engine
 
@@ -144,12 +162,12 @@ def _unnamed_statement() -> str:
     return ""
 
 
-def _install_postgresql_hooks(engine: Engine, *, lock_timeout: float) -> None:
+def _install_postgresql_hooks(engine: Engine, *, lock_timeout: float, idle_ms: int) -> None:
     # One statement, first in every transaction; transaction-scoped, so a pooler
-    # hands the server connection on unchanged.
+    # hands the server connection on unchanged. Readers get no idle timeout (0).
     settings = (
-        f"SELECT set_config('lock_timeout', '{int(lock_timeout * 1000)}', true), "
-        f"set_config('idle_in_transaction_session_timeout', '{IDLE_IN_TRANSACTION_MS}', true)"
+        f"SELECT set_config('lock_timeout', '{postgres_lock_timeout_ms(lock_timeout)}', true), "
+        f"set_config('idle_in_transaction_session_timeout', '{idle_ms}', true)"
     )
 
     @event.listens_for(engine, "begin")
@@ -157,7 +175,22 @@ def _install_postgresql_hooks(engine: Engine, *, lock_timeout: float) -> None:
         connection.exec_driver_sql(settings)
 
 
-def _install_sqlite_hooks(engine: Engine, *, for_migrations: bool) -> None:
+def postgres_lock_timeout_ms(lock_timeout: float) -> int:
+    """Whole milliseconds, at least 1: PostgreSQL reads ``lock_timeout = 0`` as "wait forever"."""
+    return max(1, round(lock_timeout * 1000))
+
+
+def idle_in_transaction_timeout_ms() -> int:
+    """How long a writer may sit idle inside its transaction before the server ends it."""
+    raw = os.environ.get(ENV_TEST_IDLE_TIMEOUT_MS, "")
+    if os.environ.get("TASKCLI_TESTING") == "1" and raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    return IDLE_IN_TRANSACTION_TIMEOUT_MS
+
+
+def _install_sqlite_hooks(
+    engine: Engine, *, for_migrations: bool, database: Path | None, lock_timeout: float
+) -> None:
     # Migrations run with foreign keys off (batch mode copies tables) and check
     # them before commit; they always write.
     foreign_keys = "OFF" if for_migrations else "ON"
@@ -175,7 +208,51 @@ def _install_sqlite_hooks(engine: Engine, *, for_migrations: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         write = for_migrations or connection.get_execution_options().get(WRITE_OPTION, False)
+        if write and database is not None:
+            _wait_for_writer_turn(connection, database, lock_timeout)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # After commit or rollback: the connection goes back (NullPool closes it).
+        _end_writer_turn(record.info if record is not None else None)
+
+
+def _wait_for_writer_turn(connection: Connection, database: Path, lock_timeout: float) -> None:
+    """Take the writer queue's lock before ``BEGIN IMMEDIATE``; the wait counts
+    against the lock timeout, and SQLite's busy handler gets what is left."""
+    import time
+
+    from sqlalchemy.util import await_only
+
+    from taskcli.db import writer_queue
+
+    info = connection.connection.info
+    if _QUEUE_DESCRIPTOR in info:
+        return
+    descriptor = writer_queue.open_lock_file(database)
+    if descriptor is None:
+        return
+    started = time.monotonic()
+    try:
+        await_only(writer_queue.wait_for_turn(descriptor, lock_timeout))
+    except BaseException:
+        writer_queue.release(descriptor)
+        raise
+    info[_QUEUE_DESCRIPTOR] = descriptor
+    remaining_ms = int((lock_timeout - (time.monotonic() - started)) * 1000)
+    if remaining_ms < int(lock_timeout * 1000) - 50:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={max(1, remaining_ms)}")
+
+
+def _end_writer_turn(info: dict[Any, Any] | None) -> None:
+    if info is None:
+        return
+    descriptor = info.pop(_QUEUE_DESCRIPTOR, None)
+    if descriptor is not None:
+        from taskcli.db import writer_queue
+
+        writer_queue.release(descriptor)
 
 
 def _unicode_lower(value: Any) -> Any:

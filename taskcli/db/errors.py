@@ -6,19 +6,27 @@ SQL parameters (engines use ``hide_parameters``).
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 
 from taskcli.config import DatabaseUrl
 from taskcli.errors import (
+    Conflict,
+    ConnectionClosed,
+    DatabaseCancelled,
     DatabaseCorrupt,
     DatabaseError,
     DatabaseLocked,
     DatabaseReadOnly,
     DatabaseUnreachable,
+    PermissionDenied,
     TaskcliError,
+    TaskVanished,
 )
 
 _SQLITE_MESSAGES: tuple[tuple[str, type[DatabaseError], str], ...] = (
@@ -32,7 +40,7 @@ _SQLITE_MESSAGES: tuple[tuple[str, type[DatabaseError], str], ...] = (
         DatabaseLocked,
         "database is busy (locked by another process for more than {timeout:g}s)",
     ),
-    ("readonly database", DatabaseReadOnly, "database is read-only: {url}"),
+    ("readonly database", DatabaseReadOnly, "cannot write database {url}: read-only"),
     ("unable to open database file", DatabaseUnreachable, "cannot open database {url}"),
     (
         "file is not a database",
@@ -53,7 +61,6 @@ _PG_STATES: dict[str, tuple[type[DatabaseError], str]] = {
         DatabaseLocked,
         "database is busy (a lock was held by another session for more than {timeout:g}s)",
     ),
-    "57014": (DatabaseLocked, "database is busy (statement cancelled after waiting for a lock)"),
     "40001": (DatabaseLocked, "database is busy (concurrent update); try again"),
     "40P01": (DatabaseLocked, "database is busy (deadlock with another session); try again"),
     "28P01": (DatabaseUnreachable, "cannot connect to {url}: password authentication failed"),
@@ -62,6 +69,20 @@ _PG_STATES: dict[str, tuple[type[DatabaseError], str]] = {
     "25006": (DatabaseReadOnly, "database is read-only: {url}"),
 }
 _PG_UNREACHABLE_CLASSES = ("08", "53", "57P")
+# The server ended a session that was working: not a failure to connect.
+_PG_CLOSED_STATES: dict[str, str] = {
+    "57P01": "terminated by an administrator",
+    "57P02": "the server crashed",
+    "57P05": "idle session timeout",
+    "25P03": "idle in transaction for too long",
+}
+_CLOSED_MESSAGES = ("connection was closed", "connection is closed")
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
+# SELECT ... FOR UPDATE needs the UPDATE privilege: it is a write step.
+_ROW_LOCK_CLAUSES = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
+_DDL_VERBS = ("CREATE", "ALTER", "DROP", "COMMENT", "GRANT")
+_MISSING_KEY = re.compile(r'Key \((\w+)\)=\((\d+)\) is not present in table "(\w+)"')
+_DENIED_OBJECT = re.compile(r"permission denied for (table|sequence|schema) (\S+)")
 
 
 @contextmanager
@@ -73,9 +94,9 @@ def translate_driver_errors(url: DatabaseUrl, *, lock_timeout: float) -> Iterato
         # A closed stdout while streaming output is no database error.
         raise
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as error:
-        raise _translate(error.orig, url, lock_timeout) from error
+        raise _translate(error.orig, url, lock_timeout, error.statement) from error
     except sa_exc.DBAPIError as error:
-        translated = _translate_known(error.orig, url, lock_timeout)
+        translated = _translate_known(error.orig, url, lock_timeout, error.statement)
         if translated is None:
             raise
         raise translated from error
@@ -90,31 +111,137 @@ def translate_driver_errors(url: DatabaseUrl, *, lock_timeout: float) -> Iterato
         raise translated from error
 
 
-def _translate(orig: BaseException | None, url: DatabaseUrl, lock_timeout: float) -> DatabaseError:
-    known = _translate_known(orig, url, lock_timeout)
+def _translate(
+    orig: BaseException | None, url: DatabaseUrl, lock_timeout: float, statement: str | None = None
+) -> TaskcliError:
+    known = _translate_known(orig, url, lock_timeout, statement)
     if known is not None:
         return known
     return DatabaseError(f"database error on {url}: {_first_line(orig)}")
 
 
 def _translate_known(
-    orig: BaseException | None, url: DatabaseUrl, lock_timeout: float
-) -> DatabaseError | None:
+    orig: BaseException | None,
+    url: DatabaseUrl,
+    lock_timeout: float,
+    statement: str | None = None,
+) -> TaskcliError | None:
     if orig is None:
         return None
     sqlstate = getattr(orig, "sqlstate", None)
     if isinstance(sqlstate, str) and sqlstate:
-        if sqlstate in _PG_STATES:
-            cls, template = _PG_STATES[sqlstate]
-            return cls(template.format(url=url, timeout=lock_timeout))
-        if sqlstate.startswith(_PG_UNREACHABLE_CLASSES):
-            return DatabaseUnreachable(f"cannot connect to {url}: {_first_line(orig)}")
-        return None
+        return _translate_postgres(orig, sqlstate, url, lock_timeout, statement)
     message = str(orig).lower()
+    if any(needle in message for needle in _CLOSED_MESSAGES):
+        return ConnectionClosed(f"the connection to {url} was closed during the command")
+    if url.backend == "sqlite" and url.path is not None:
+        if "readonly database" in message:
+            return DatabaseReadOnly(
+                f"cannot write database {url.path}: {_why_unwritable(url.path)}"
+            )
+        if "unable to open database file" in message:
+            return DatabaseUnreachable(
+                f"cannot open database {url.path}: {_why_unopenable(url.path)}"
+            )
     for needle, cls, template in _SQLITE_MESSAGES:
         if needle in message:
             return cls(template.format(url=url, timeout=lock_timeout))
     return None
+
+
+def _translate_postgres(
+    orig: BaseException,
+    sqlstate: str,
+    url: DatabaseUrl,
+    lock_timeout: float,
+    statement: str | None,
+) -> TaskcliError | None:
+    if sqlstate in _PG_STATES:
+        cls, template = _PG_STATES[sqlstate]
+        return cls(template.format(url=url, timeout=lock_timeout))
+    if sqlstate == "23503":
+        return _missing_reference(orig)
+    if sqlstate == "57014":
+        reason = _first_line(orig).removeprefix("canceling statement due to ")
+        if reason == "user request":
+            reason = "cancelled by an administrator or another session"
+        return DatabaseCancelled(f"the server cancelled the statement: {reason}")
+    if sqlstate in _PG_CLOSED_STATES:
+        return ConnectionClosed(
+            f"the connection to {url} was closed ({_PG_CLOSED_STATES[sqlstate]})"
+        )
+    if sqlstate == "42501":
+        return _permission_denied(orig, url, statement)
+    if sqlstate.startswith(_PG_UNREACHABLE_CLASSES):
+        return DatabaseUnreachable(f"cannot connect to {url}: {_first_line(orig)}")
+    return None
+
+
+def _missing_reference(orig: BaseException) -> TaskcliError:
+    """A row we link to was deleted by a concurrent command after we read it."""
+    found = _MISSING_KEY.search(str(getattr(orig, "detail", "") or ""))
+    if found is not None and found.group(3) == "task":
+        return TaskVanished(int(found.group(2)))
+    return Conflict("another command changed the same tasks at the same time; try again")
+
+
+def _permission_denied(
+    orig: BaseException, url: DatabaseUrl, statement: str | None
+) -> TaskcliError:
+    """One line naming the privilege the role lacks (never a hint to upgrade)."""
+    reason = _first_line(orig)
+    verb = (statement or "").lstrip().split(" ", 1)[0].upper()
+    role = f"role {url.username}" if url.username else "this database role"
+    if verb in _DDL_VERBS or reason.startswith("must be owner"):
+        return PermissionDenied(f"only the schema owner can run db upgrade ({role}: {reason})")
+    found = _DENIED_OBJECT.search(reason)
+    if found is None:
+        return PermissionDenied(f"permission denied: {reason}")
+    kind, name = found.groups()
+    if kind == "sequence":
+        return PermissionDenied(
+            f"permission denied: {role} may not use sequence {name} "
+            f"(ask the schema owner for USAGE on it)"
+        )
+    locks_rows = any(clause in (statement or "").upper() for clause in _ROW_LOCK_CLAUSES)
+    if verb in _WRITE_VERBS or locks_rows:
+        return PermissionDenied(
+            f"permission denied: {role} may not write to {kind} {name} "
+            f"(ask the schema owner for INSERT, UPDATE, DELETE)"
+        )
+    return PermissionDenied(
+        f"permission denied for {kind} {name} (ask the schema owner for SELECT)"
+    )
+
+
+def _why_unwritable(path: Path) -> str:
+    """The OS reason a SQLite file cannot be written (it and its -wal/-journal files)."""
+    if _read_only_filesystem(path):
+        return "read-only file system"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "read-only (permission denied on the file)"
+    if not os.access(path.parent, os.W_OK):
+        return f"read-only (directory {path.parent} is not writable)"
+    return "read-only"
+
+
+def _why_unopenable(path: Path) -> str:
+    if not path.parent.is_dir():
+        return f"directory {path.parent} does not exist"
+    if path.exists() and not os.access(path, os.R_OK):
+        return "permission denied"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        reason = "read-only file system" if _read_only_filesystem(path) else "permission denied"
+        return f"directory {path.parent} is not writable ({reason})"
+    return "the file cannot be opened"
+
+
+def _read_only_filesystem(path: Path) -> bool:
+    target = path if path.exists() else path.parent
+    try:
+        return bool(os.statvfs(target).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def _first_line(error: BaseException | None) -> str:
