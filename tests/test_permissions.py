@@ -67,7 +67,13 @@ def test_a_read_only_role_can_read(
 
 @pytest.mark.parametrize(
     "command",
-    [("add", "mine"), ("done", "1"), ("edit", "1", "--title", "x"), ("rm", "1", "-y"), ("undo",)],
+    [
+        ("add", "mine"),
+        ("done", "1"),
+        ("edit", "1", "--title", "x"),
+        ("rm", "1", "-y"),
+        ("move", "1", "--root"),
+    ],
 )
 def test_a_read_only_role_may_not_write(
     roles: tuple[str, dict[str, str]], command: tuple[str, ...]

@@ -165,6 +165,9 @@ def _with_os_reason(error: DatabaseError, settings: Settings) -> DatabaseError:
     path = settings.database.path
     if settings.database.backend != "sqlite" or path is None:
         return error
+    translated = str(error).startswith(f"cannot open database {path}:")
+    if isinstance(error, DatabaseReadOnly) or translated:
+        return error  # the driver's error came with its reason already
     reason = files.open_failure_reason(path)
     if reason is None:
         return error

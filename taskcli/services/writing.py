@@ -99,7 +99,8 @@ async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[Tas
 
 async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
     """Apply the fields a patch sets; tags are added and removed by name."""
-    row = await session.get(Task, task_id)
+    # Locked on PostgreSQL: a concurrent ``rm`` is waited for, then seen as gone.
+    row = await session.get(Task, task_id, with_for_update=True)
     if row is None:
         raise TaskNotFound(task_id)
     for name in ("title", "note", "due"):
