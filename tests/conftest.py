@@ -55,6 +55,25 @@ _ISOLATED_VARIABLES = (
 VIA_SERVER = os.environ.get("TASKCLI_TEST_VIA_SERVER", "") not in ("", "0")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Through the server, run only the modules that start real ``taskcli`` processes.
+
+    The in-process (CliRunner) tests never reach a server: running them twice
+    would test nothing new. A module counts as starting processes if its source
+    uses ``subprocess`` or ``run_subprocess``.
+    """
+    if not VIA_SERVER:
+        return
+    served, skipped = [], []
+    for item in items:
+        source = Path(str(item.fspath)).read_text(encoding="utf-8")
+        uses_processes = "subprocess" in source or "Popen" in source
+        (served if uses_processes else skipped).append(item)
+    if skipped:
+        config.hook.pytest_deselected(items=skipped)
+        items[:] = served
+
+
 @pytest.fixture(scope="session")
 def session_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str | None]:
     """With TASKCLI_TEST_VIA_SERVER=1: the runtime directory of the session's server."""
