@@ -12,19 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.errors import Conflict
-from taskcli.models import Change, Operation
+from taskcli.models import Change, Operation, UTCDateTime
 from taskcli.services._common import lock_tree, rows, utcnow
 from taskcli.services.journal_checks import Refusal, check_restorable, check_tree
 from taskcli.services.journal_net import KEYS, Net
 
 APPLIED, UNDONE, DISCARDED = "applied", "undone", "discarded"
-_operation = Operation.__table__
-_change = Change.__table__
+_operation: Table = Operation.__table__  # type: ignore[attr-defined]
+_change: Table = Change.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -37,16 +37,56 @@ class Reverted:
 
 
 async def open_operation(session: AsyncSession, *, user: str, command: str) -> int:
-    """Start journaling this transaction's changes under a new operation."""
-    # Core on tables: ORM entities here would set up every mapper (~9 ms) per command.
-    statement = (
-        insert(_operation)
-        .values(user_name=user, command=command, state=APPLIED, created_at=utcnow())
-        .returning(_operation.c.id)
+    """Start journaling this transaction's changes under a new operation.
+
+    On PostgreSQL one statement both files the operation and points the
+    triggers at it: each statement is a round trip to a server that may be
+    far away.
+    """
+    values = {"user": user, "command": command, "state": APPLIED}
+    now = bindparam("now", value=utcnow(), type_=UTCDateTime())
+    insert_operation = (
+        "INSERT INTO operation (user_name, command, state, created_at) "
+        "VALUES (:user, :command, :state, :now) RETURNING id"
     )
-    operation_id = int((await session.exec(statement)).scalar_one())  # type: ignore[call-overload]
-    await _point_cursor(session, operation_id)
+    if _postgresql(session):
+        statement = text(
+            f"WITH opened AS ({insert_operation}) "
+            "SELECT id, set_config('taskcli.operation_id', CAST(id AS TEXT), true) FROM opened"
+        )
+        found = await rows(session, statement.bindparams(now, **values))
+        return int(found[0][0])
+    statement = text(insert_operation).bindparams(now, **values)
+    operation_id = int((await rows(session, statement))[0][0])
+    await session.exec(  # type: ignore[call-overload]
+        text("UPDATE journal_cursor SET operation_id = :value WHERE id = 1").bindparams(
+            value=operation_id
+        )
+    )
     return operation_id
+
+
+def _postgresql(session: AsyncSession) -> bool:
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "postgresql"
+
+
+_CLOSE_POSTGRESQL = """
+WITH stopped AS (SELECT set_config('taskcli.operation_id', '', true) AS value),
+changed AS (SELECT EXISTS (SELECT 1 FROM change WHERE operation_id = :operation_id) AS found),
+dropped AS (
+    DELETE FROM operation WHERE id = :operation_id AND NOT (SELECT found FROM changed)
+),
+discarded AS (
+    UPDATE operation SET state = :discarded
+    WHERE user_name = :user AND state = :undone AND id > :operation_id - :keep
+      AND (SELECT found FROM changed)
+),
+pruned AS (
+    DELETE FROM operation WHERE id <= :operation_id - :keep AND (SELECT found FROM changed)
+)
+SELECT (SELECT found FROM changed), (SELECT value FROM stopped)
+"""
 
 
 async def close_operation(
@@ -54,35 +94,36 @@ async def close_operation(
 ) -> None:
     """Stop journaling; drop an operation that changed nothing; prune old ones.
 
-    A command that changed something ends this user's chance to redo.
+    A command that changed something ends this user's chance to redo. On
+    PostgreSQL all of it is one statement (one round trip).
     """
-    await _point_cursor(session, None)
+    if _postgresql(session):
+        await rows(
+            session,
+            text(_CLOSE_POSTGRESQL).bindparams(
+                operation_id=operation_id,
+                user=user,
+                keep=keep,
+                discarded=DISCARDED,
+                undone=UNDONE,
+            ),
+        )
+        return
+    await session.exec(  # type: ignore[call-overload]
+        text("UPDATE journal_cursor SET operation_id = NULL WHERE id = 1")
+    )
     changed = await rows(
         session, select(_change.c.id).where(_change.c.operation_id == operation_id).limit(1)
     )
     if not changed:
-        await session.exec(delete(_operation).where(_operation.c.id == operation_id))  # type: ignore[call-overload]
+        await session.exec(delete(_operation).where(_operation.c.id == operation_id))
         return
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(_operation)
         .where(_operation.c.user_name == user, _operation.c.state == UNDONE)
         .values(state=DISCARDED)
     )
-    await session.exec(delete(_operation).where(_operation.c.id <= operation_id - keep))  # type: ignore[call-overload]
-
-
-async def _point_cursor(session: AsyncSession, operation_id: int | None) -> None:
-    if session.bind.dialect.name == "postgresql":
-        value = "" if operation_id is None else str(operation_id)
-        await session.exec(
-            text("SELECT set_config('taskcli.operation_id', :value, true)").bindparams(value=value)
-        )  # type: ignore[call-overload]
-    else:
-        await session.exec(
-            text("UPDATE journal_cursor SET operation_id = :value WHERE id = 1").bindparams(
-                value=operation_id
-            )
-        )  # type: ignore[call-overload]
+    await session.exec(delete(_operation).where(_operation.c.id <= operation_id - keep))
 
 
 async def undo(session: AsyncSession, *, user: str, steps: int, force: bool) -> list[Reverted]:
@@ -98,11 +139,12 @@ async def redo(session: AsyncSession, *, user: str, steps: int, force: bool) -> 
 async def _travel(
     session: AsyncSession, *, user: str, steps: int, force: bool, backwards: bool
 ) -> list[Reverted]:
-    state, order = (APPLIED, Operation.id.desc()) if backwards else (UNDONE, Operation.id.asc())  # type: ignore[union-attr]
+    ids = _operation.c.id
+    state, order = (APPLIED, ids.desc()) if backwards else (UNDONE, ids.asc())
     operations = await rows(
         session,
-        select(Operation.id, Operation.command)
-        .where(Operation.user_name == user, Operation.state == state)
+        select(_operation.c.id, _operation.c.command)
+        .where(_operation.c.user_name == user, _operation.c.state == state)
         .order_by(order)
         .limit(steps),
     )
@@ -112,9 +154,9 @@ async def _travel(
     done: list[Reverted] = []
     for operation_id, command in operations:
         touched = await _apply(session, operation_id, command, force=force, backwards=backwards)
-        await session.exec(  # type: ignore[call-overload]
-            update(Operation)
-            .where(Operation.id == operation_id)
+        await session.exec(
+            update(_operation)
+            .where(_operation.c.id == operation_id)
             .values(state=UNDONE if backwards else APPLIED)
         )
         done.append(Reverted(operation_id=operation_id, command=command, rows=touched))
@@ -132,7 +174,7 @@ async def _apply(
     statement per table also keeps the foreign keys satisfied without
     ordering rows: both backends check them at the end of each statement.
     """
-    postgres = session.bind.dialect.name == "postgresql"
+    postgres = _postgresql(session)
     nets = {
         table: Net(table, backwards, postgres, await _columns(session, table, postgres))
         for table in KEYS
@@ -172,7 +214,8 @@ async def _apply(
 
 
 async def _run(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
-    result = await session.exec(text(sql).bindparams(**params))  # type: ignore[call-overload]
+    used = {name: value for name, value in params.items() if f":{name}" in sql}
+    result = await session.exec(text(sql).bindparams(**used))  # type: ignore[call-overload]
     return list(result.all()) if result.returns_rows else []
 
 
@@ -195,7 +238,7 @@ def _conflict_statement(net: Net) -> str:
     return (
         f"WITH {net.cte()} SELECT net.row_key FROM net LEFT JOIN {net.table} AS live "
         f"ON {net.join()} WHERE NOT ({net.matches('net.expected')} OR "
-        f"{net.matches('net.target')}) ORDER BY net.row_key LIMIT 1"
+        f"{net.matches('net.target')}) LIMIT 1"
     )
 
 
@@ -246,16 +289,22 @@ async def _column_sets(session: AsyncSession, net: Net, params: dict[str, Any]) 
     return [str(row[0]) for row in found]
 
 
+def _of_set(net: Net, column_sets: list[str]) -> str:
+    """Only rows with ``:column_set``'s columns (no filter when all rows have the same)."""
+    return f" AND {net.column_set()} = :column_set" if len(column_sets) > 1 else ""
+
+
 async def _insert(session: AsyncSession, net: Net, params: dict[str, Any]) -> None:
     """Insert the absent rows with every column the journal captured."""
-    for column_set in await _column_sets(session, net, params):
-        columns = column_set.split(",")
+    column_sets = await _column_sets(session, net, params)
+    for column_set in column_sets:
+        columns = [column for column in column_set.split(",") if column]
         values = ", ".join(net.value(column) for column in columns)
         await _run(
             session,
             f"WITH {net.cte()} INSERT INTO {net.table} ({', '.join(columns)}) "
             f"SELECT {values} FROM net{net.captured_source()} "
-            f"WHERE net.target IS NOT NULL AND {net.column_set()} = :column_set "
+            f"WHERE net.target IS NOT NULL{_of_set(net, column_sets)} "
             f"AND NOT EXISTS (SELECT 1 FROM {net.table} AS live WHERE {net.join()})",
             {**params, "column_set": column_set},
         )
@@ -267,8 +316,9 @@ async def _update(session: AsyncSession, net: Net, params: dict[str, Any]) -> No
     A column the journal never knew keeps its value; a row inserted just
     before (or already as wanted) is left alone.
     """
-    for column_set in await _column_sets(session, net, params):
-        columns = [c for c in column_set.split(",") if c not in net.keys]
+    column_sets = await _column_sets(session, net, params)
+    for column_set in column_sets:
+        columns = [c for c in column_set.split(",") if c and c not in net.keys]
         if not columns:
             continue
         assignments = ", ".join(f"{column} = {net.value(column)}" for column in columns)
@@ -276,7 +326,7 @@ async def _update(session: AsyncSession, net: Net, params: dict[str, Any]) -> No
             session,
             f"WITH {net.cte()} UPDATE {net.table} AS live SET {assignments} "
             f"FROM net{net.captured_source()} WHERE {net.join()} "
-            f"AND net.target IS NOT NULL AND {net.column_set()} = :column_set "
+            f"AND net.target IS NOT NULL{_of_set(net, column_sets)} "
             f"AND NOT {net.contains('net.target')}",
             {**params, "column_set": column_set},
         )

@@ -34,54 +34,48 @@ restored AS (
 """
 _MISSING_PARENT = """
 SELECT restored.task_id, restored.parent_id FROM restored
-LEFT JOIN net AS parent ON parent.key_id = restored.parent_id
-WHERE CASE WHEN parent.key_id IS NOT NULL THEN parent.target IS NULL
+WHERE CASE WHEN {touched} THEN {target} IS NULL
       ELSE NOT EXISTS (SELECT 1 FROM task WHERE task.id = restored.parent_id) END
-ORDER BY restored.task_id LIMIT 1
+LIMIT 1
 """
 _NEW_CHILD = """
-SELECT child.id, child.parent_id FROM net AS deleted
-JOIN task AS child ON child.parent_id = deleted.key_id
-LEFT JOIN net AS own ON own.key_id = child.id
-WHERE deleted.target IS NULL AND (own.key_id IS NULL OR own.target IS NOT NULL)
-ORDER BY child.id LIMIT 1
+SELECT child.id, child.parent_id FROM task AS child
+WHERE child.parent_id IN (SELECT key_id FROM net WHERE target IS NULL)
+  AND NOT ({touched} AND {target} IS NULL)
+LIMIT 1
 """
 # Restored tasks whose parent is not restored too: the UP and DOWN walks from
 # these cover every place the restore can change (a cycle through restored
 # rows must leave them somewhere; a restored task's depth is its top's plus
 # the distance). Run after the restore, so ``task`` is the tree as it will be.
-_TOPS = """
+# No statement joins two sets whose size the planner cannot know.
+_WALKS = """
 tops AS (
-    SELECT own.id FROM net JOIN task AS own ON own.id = net.key_id
-    LEFT JOIN net AS parent ON parent.key_id = own.parent_id AND parent.target IS NOT NULL
-    WHERE net.target IS NOT NULL AND parent.key_id IS NULL
+    SELECT own.id, own.parent_id FROM net JOIN task AS own ON own.id = net.key_id
+    WHERE net.target IS NOT NULL AND NOT ({touched} AND {target} IS NOT NULL)
 ),
 up(start, id, distance) AS (
-    SELECT id, parent_id, 1 FROM task WHERE id IN (SELECT id FROM tops) AND parent_id IS NOT NULL
+    SELECT id, parent_id, 1 FROM tops WHERE parent_id IS NOT NULL
     UNION ALL
     SELECT up.start, task.parent_id, up.distance + 1 FROM up JOIN task ON task.id = up.id
     WHERE task.parent_id IS NOT NULL AND up.id <> up.start AND up.distance <= {max_depth}
-),
-climbed AS (
-    SELECT start, max(distance) + 1 AS level, max(CASE WHEN id = start THEN 1 ELSE 0 END) AS cycle
-    FROM up GROUP BY start
 )
 """
 _CYCLE = """
-SELECT climbed.start, task.parent_id FROM climbed JOIN task ON task.id = climbed.start
-WHERE climbed.cycle = 1 ORDER BY climbed.start LIMIT 1
+SELECT start, (SELECT parent_id FROM task WHERE task.id = up.start) FROM up
+GROUP BY start HAVING max(CASE WHEN id = start THEN 1 ELSE 0 END) = 1 LIMIT 1
 """
+# DOWN starts each top at its depth (1 + its ancestors), so a level is a depth.
 _TOO_DEEP = """
 , down(start, id, level) AS (
-    SELECT id, id, 1 FROM tops
+    SELECT start, start, max(distance) + 1 FROM up GROUP BY start
+    UNION ALL
+    SELECT id, id, 1 FROM tops WHERE parent_id IS NULL
     UNION ALL
     SELECT down.start, task.id, down.level + 1 FROM down JOIN task ON task.parent_id = down.id
     WHERE task.id <> down.start AND down.level <= {max_depth}
 )
-SELECT down.start, coalesce(max(climbed.level), 1) + max(down.level) - 1 AS deepest
-FROM down LEFT JOIN climbed ON climbed.start = down.start
-GROUP BY down.start HAVING coalesce(max(climbed.level), 1) + max(down.level) - 1 > {max_depth}
-ORDER BY down.start LIMIT 1
+SELECT start, max(level) FROM down GROUP BY start HAVING max(level) > {max_depth} LIMIT 1
 """
 
 
@@ -105,12 +99,16 @@ async def check_restorable(
     """Before restoring: every parent to restore exists; no task to delete gained subtasks."""
     parent = _target_parent(net)
     with_restored = f"WITH {net.cte()}, {_RESTORED_PARENTS.format(parent=parent)}"
-    for task_id, parent_id in await _first(session, with_restored + _MISSING_PARENT, params):
+    missing = _MISSING_PARENT.format(
+        touched=net.touched("restored.parent_id"), target=net.target_of("restored.parent_id")
+    )
+    for task_id, parent_id in await _first(session, with_restored + missing, params):
         raise refusal(
             f"task {parent_id}, the parent task {task_id} had, was deleted since; "
             "--force cannot help (a task cannot go back under a deleted parent)"
         )
-    for child_id, parent_id in await _first(session, f"WITH {net.cte()}" + _NEW_CHILD, params):
+    new_child = _NEW_CHILD.format(touched=net.touched("child.id"), target=net.target_of("child.id"))
+    for child_id, parent_id in await _first(session, f"WITH {net.cte()}" + new_child, params):
         raise refusal(
             f"task {child_id} was added under task {parent_id} since; "
             f"--force cannot help (move or delete task {child_id} first)"
@@ -121,7 +119,12 @@ async def check_tree(
     session: AsyncSession, net: Net, params: dict[str, Any], refusal: Refusal
 ) -> None:
     """After restoring, inside the savepoint: no cycle and nothing past the depth limit."""
-    walks = f"WITH RECURSIVE {net.cte()}, {_TOPS.format(max_depth=MAX_DEPTH)}"
+    tops = _WALKS.format(
+        touched=net.touched("own.parent_id"),
+        target=net.target_of("own.parent_id"),
+        max_depth=MAX_DEPTH,
+    )
+    walks = f"WITH RECURSIVE {net.cte()}, {tops}"
     for start, parent_id in await _first(session, walks + _CYCLE, params):
         raise refusal(
             f"putting task {start} back under task {parent_id} would make a cycle "

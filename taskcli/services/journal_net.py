@@ -67,6 +67,26 @@ class Net:
         )
         return f"CAST({part} AS INTEGER)"
 
+    def _change_of(self, task_id: str) -> str:
+        return (
+            f"FROM change AS c WHERE c.table_name = '{self.table}' "
+            f"AND c.row_key = CAST({task_id} AS TEXT) AND +c.operation_id = :operation_id"
+        )
+
+    def touched(self, row_id: str) -> str:
+        """Did the operation touch the row with this id? (an index lookup, not a join)"""
+        return f"EXISTS (SELECT 1 {self._change_of(row_id)})"
+
+    def target_of(self, row_id: str) -> str:
+        """The row to restore for this id (NULL: absent, or not touched), by index lookup.
+
+        Lookups rather than joins on ``net``: the planner cannot know how many
+        rows ``net`` has (statistics lag behind a large operation), and a
+        nested loop over it would be quadratic.
+        """
+        column, order = ("old_row", "") if self.backwards else ("new_row", " DESC")
+        return f"(SELECT c.{column} {self._change_of(row_id)} ORDER BY c.id{order} LIMIT 1)"
+
     def join(self, alias: str = "live", net: str = "net") -> str:
         """The condition matching ``alias`` (a row of the table) to its ``net`` row."""
         return " AND ".join(f"{alias}.{column} = {net}.key_{column}" for column in self.keys)
@@ -86,15 +106,18 @@ class Net:
 
         A column added after the change was captured is not part of the
         comparison (the journal never knew its value), so a schema change does
-        not turn every old operation into a conflict.
+        not turn every old operation into a conflict. SQLite compares the
+        whole text first (the trigger wrote it with the same ``json_object``),
+        then column by column.
         """
         if self.postgres:
             return f"({self.document(alias)} @> CAST({captured} AS jsonb))"
-        return (
-            f"NOT EXISTS (SELECT 1 FROM json_each({captured}) AS captured_column "
-            f"WHERE json_extract({self.document(alias)}, '$.\"' || captured_column.key || '\"') "
-            "IS NOT captured_column.value)"
+        each = " AND ".join(
+            f"(json_type({captured}, '$.\"{c}\"') IS NULL "
+            f"OR json_extract({captured}, '$.\"{c}\"') IS {alias}.{c})"
+            for c in self.columns
         )
+        return f"({self.document(alias)} = {captured} OR ({each}))"
 
     def matches(self, captured: str, alias: str = "live") -> str:
         """The live row (outer-joined, maybe absent) is as ``captured`` (maybe NULL)."""
@@ -105,15 +128,19 @@ class Net:
         )
 
     def column_set(self, document: str = "net.target") -> str:
-        """The captured columns of ``document`` as one comma-separated string."""
+        """Which columns ``document`` holds, as one string (to group rows by schema).
+
+        SQLite: one flag per column of the table now (a captured column the
+        table no longer has cannot be restored anyway).
+        """
         if self.postgres:
             return (
                 "(SELECT string_agg(captured_column, ',' ORDER BY captured_column) "
                 f"FROM jsonb_object_keys(CAST({document} AS jsonb)) AS captured_column)"
             )
-        return (
-            "(SELECT group_concat(key, ',') FROM (SELECT key FROM json_each("
-            f"{document}) ORDER BY key))"
+        return " || ".join(
+            f"(CASE WHEN json_type({document}, '$.\"{c}\"') IS NULL THEN '' ELSE '{c},' END)"
+            for c in self.columns
         )
 
     def value(self, column: str, document: str = "net.target") -> str:

@@ -89,7 +89,7 @@ async def complete_tasks(
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
     """Mark tasks pending again."""
     await require_tasks(session, ids)
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(task)
         .where(task.c.id.in_(list(ids)), task.c.status == Status.DONE.value)
         .values(status=Status.PENDING.value, completed_at=None, updated_at=utcnow())
@@ -111,7 +111,7 @@ async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) ->
     await session.flush()
     await _add_tags(session, task_id, patch.add_tags)
     if patch.remove_tags:
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             delete(task_tag).where(
                 task_tag.c.task_id == task_id,
                 task_tag.c.tag_id.in_(
@@ -165,9 +165,7 @@ async def remove_tasks(session: AsyncSession, *, ids: Sequence[int], recursive: 
     if recursive:
         await lock_tree(session)
     removal = await plan_removal(session, ids=ids, recursive=recursive)
-    await session.exec(  # type: ignore[call-overload]
-        delete(task).where(task.c.id.in_(select(queries.subtree_cte(ids).c.id)))
-    )
+    await session.exec(delete(task).where(task.c.id.in_(select(queries.subtree_cte(ids).c.id))))
     return removal
 
 
@@ -187,4 +185,4 @@ async def _add_tags(session: AsyncSession, task_id: int, names: frozenset[str]) 
         if tag_id not in existing
     ]
     if new_links:
-        await session.exec(task_tag.insert().values(new_links))  # type: ignore[call-overload]
+        await session.exec(task_tag.insert().values(new_links))
