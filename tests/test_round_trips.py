@@ -21,8 +21,8 @@ EXPECTED = {
     ("list",): 25,
     ("tree",): 23,
     ("show", "1"): 33,
-    ("edit", "2", "--title", "renamed"): 33,
-    ("done", "2"): 37,
+    ("edit", "2", "--title", "renamed"): 31,
+    ("done", "2"): 35,
     ("move", "2", "--root"): 39,
 }
 

@@ -2,9 +2,19 @@
 
 Row changes are written by database triggers (migration 0003) under the
 operation opened here, in the command's own transaction. Undo and redo put
-rows back exactly as they were, in an order the foreign keys accept, and
-refuse (exit 4) when a row is no longer as the operation left it, because
-someone changed it since; ``force`` overrides that.
+rows back exactly as they were and refuse (exit 4) when a row is no longer as
+the operation left it, because someone changed it since; ``force`` overrides
+that.
+
+Undo and redo are set-based: each check and each restore is one SQL
+statement over the operation's net change per row, computed from the
+``change`` table in the database (``journal_net``). Nothing the size of the
+operation is held in Python, so memory is flat (a 200,000-row undo peaks
+where ``taskcli log`` does), and foreign keys need no row ordering because
+both backends check them at the end of each statement. Processing chunks of
+keys instead would have needed deferrable constraints (a new revision on
+PostgreSQL) and a way to order a tree across chunks; one transaction of
+set-based statements keeps all-or-nothing as it was.
 """
 
 from __future__ import annotations

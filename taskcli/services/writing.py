@@ -55,7 +55,7 @@ async def complete_tasks(
     session: AsyncSession, *, ids: Sequence[int], recursive: bool
 ) -> list[TaskView]:
     """Mark tasks done; without ``recursive`` a task with pending descendants is refused."""
-    await require_tasks(session, ids)
+    await _require_ids(session, ids)
     if recursive:
         await lock_tree(session)
         targets: Any = select(queries.subtree_cte(ids).c.id)
@@ -86,6 +86,17 @@ async def complete_tasks(
     return views
 
 
+async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> None:
+    """``TaskNotFound`` for the first of ``ids`` that does not exist (ids only: no views)."""
+    found = {
+        task_id
+        for (task_id,) in await rows(session, select(task.c.id).where(task.c.id.in_(list(ids))))
+    }
+    for task_id in ids:
+        if task_id not in found:
+            raise TaskNotFound(task_id)
+
+
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
     """Mark tasks pending again."""
     await require_tasks(session, ids)
@@ -98,17 +109,21 @@ async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[Tas
 
 
 async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
-    """Apply the fields a patch sets; tags are added and removed by name."""
-    row = await session.get(Task, task_id)
-    if row is None:
-        raise TaskNotFound(task_id)
-    for name in ("title", "note", "due"):
-        if (value := getattr(patch, name)) is not UNSET:
-            setattr(row, name, value)
+    """Apply the fields a patch sets; tags are added and removed by name.
+
+    One UPDATE ... RETURNING both finds the task and changes it (one round
+    trip to a remote server, not two).
+    """
+    values: dict[str, Any] = {
+        name: value
+        for name in ("title", "note", "due")
+        if (value := getattr(patch, name)) is not UNSET
+    }
     if patch.priority is not UNSET:
-        row.priority = int(patch.priority)
-    row.updated_at = utcnow()
-    await session.flush()
+        values["priority"] = int(patch.priority)
+    statement = update(task).where(task.c.id == task_id).values(**values, updated_at=utcnow())
+    if not await rows(session, statement.returning(task.c.id)):
+        raise TaskNotFound(task_id)
     await _add_tags(session, task_id, patch.add_tags)
     if patch.remove_tags:
         await session.exec(
