@@ -23,7 +23,7 @@ EXPECTED = {
     ("show", "1"): 33,
     ("edit", "2", "--title", "renamed"): 31,
     ("done", "2"): 35,
-    ("move", "2", "--root"): 39,
+    ("move", "2", "--root"): 35,
 }
 
 

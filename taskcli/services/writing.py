@@ -140,11 +140,11 @@ async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) ->
 async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | None) -> TaskView:
     """Re-parent a task (``None``: make it a root), refusing cycles and the depth limit."""
     await lock_tree(session)
-    await require_task(session, task_id)
+    named = [task_id] if parent_id in (None, task_id) else [task_id, parent_id]
+    await _require_ids(session, named)
     if parent_id is not None:
         if parent_id == task_id:
             raise Conflict(f"cannot move task {task_id} under itself")
-        await require_task(session, parent_id)
         subtree = queries.subtree_cte([task_id])
         if (await session.exec(select(exists().where(subtree.c.id == parent_id)))).one()[0]:  # type: ignore[call-overload]
             raise Conflict(
@@ -153,11 +153,9 @@ async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | Non
             )
         height = await scalar(session, queries.select_height(task_id))
         await check_room_below(session, parent_id, height=height)
-    row = await session.get(Task, task_id)
-    assert row is not None
-    row.parent_id = parent_id
-    row.updated_at = utcnow()
-    await session.flush()
+    await session.exec(
+        update(task).where(task.c.id == task_id).values(parent_id=parent_id, updated_at=utcnow())
+    )
     return (await load_views(session, queries.select_by_ids([task_id]), with_progress=True))[0]
 
 
