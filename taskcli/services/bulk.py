@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import insert
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.domain import NewTask, Status
@@ -47,15 +48,15 @@ async def add_tasks(
         # Ids are assigned in VALUES order within one statement, so sorting the
         # RETURNING rows restores line order (and avoids SQLAlchemy's much slower
         # row-by-row path that ``sort_by_parameter_order`` takes here).
-        result = await session.exec(insert(Task).returning(Task.id), params=batch)  # type: ignore[call-overload]
-        batch_ids = sorted(result.scalars())
+        result = await session.exec(insert(Task).returning(col(Task.id)), params=batch)
+        batch_ids = sorted(int(row[0]) for row in result.all())
         if tag_ids:
             links = [
                 {"task_id": task_id, "tag_id": tag_id}
                 for task_id in batch_ids
                 for tag_id in tag_ids
             ]
-            await session.exec(insert(TaskTag), params=links)  # type: ignore[call-overload]
+            await session.exec(insert(TaskTag), params=links)
         ids.extend(batch_ids)
         if on_progress is not None:
             on_progress(len(ids))

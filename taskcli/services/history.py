@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.domain import FieldChange, HistoryEntry, OperationView, Priority
@@ -14,6 +14,10 @@ from taskcli.errors import TaskNotFound
 from taskcli.models import Change, Operation, Tag, Task
 from taskcli.services._common import rows
 
+_operation: Table = Operation.__table__  # type: ignore[attr-defined]
+_change: Table = Change.__table__  # type: ignore[attr-defined]
+_task: Table = Task.__table__  # type: ignore[attr-defined]
+_tag: Table = Tag.__table__  # type: ignore[attr-defined]
 _SHOWN_FIELDS = ("title", "note", "status", "priority", "due", "parent_id", "completed_at")
 
 
@@ -22,13 +26,13 @@ async def list_operations(session: AsyncSession, *, limit: int) -> list[Operatio
     operations = await rows(
         session,
         select(
-            Operation.id,
-            Operation.created_at,
-            Operation.user_name,
-            Operation.command,
-            Operation.state,
+            _operation.c.id,
+            _operation.c.created_at,
+            _operation.c.user_name,
+            _operation.c.command,
+            _operation.c.state,
         )
-        .order_by(Operation.id.desc())  # type: ignore[union-attr]
+        .order_by(_operation.c.id.desc())
         .limit(limit),
     )
     if not operations:
@@ -37,9 +41,9 @@ async def list_operations(session: AsyncSession, *, limit: int) -> list[Operatio
     touched = dict(
         await rows(
             session,
-            select(Change.operation_id, func.count(func.distinct(Change.row_key)))
-            .where(Change.operation_id.in_(ids), Change.table_name == "task")  # type: ignore[attr-defined]
-            .group_by(Change.operation_id),
+            select(_change.c.operation_id, func.count(func.distinct(_change.c.row_key)))
+            .where(_change.c.operation_id.in_(ids), _change.c.table_name == "task")
+            .group_by(_change.c.operation_id),
         )
     )
     return [
@@ -64,26 +68,26 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
     changes = await rows(
         session,
         select(
-            Change.operation_id,
-            Change.table_name,
-            Change.old_row,
-            Change.new_row,
-            Operation.created_at,
-            Operation.command,
-            Operation.state,
+            _change.c.operation_id,
+            _change.c.table_name,
+            _change.c.old_row,
+            _change.c.new_row,
+            _operation.c.created_at,
+            _operation.c.command,
+            _operation.c.state,
         )
-        .join(Operation, Operation.id == Change.operation_id)  # type: ignore[arg-type]
+        .join(_operation, _operation.c.id == _change.c.operation_id)
         .where(
             or_(
-                (Change.table_name == "task") & (Change.row_key == str(task_id)),  # type: ignore[arg-type]
-                (Change.table_name == "task_tag") & Change.row_key.startswith(f"{task_id}:"),  # type: ignore[attr-defined]
+                (_change.c.table_name == "task") & (_change.c.row_key == str(task_id)),
+                (_change.c.table_name == "task_tag") & _change.c.row_key.startswith(f"{task_id}:"),
             )
         )
-        .order_by(Change.id),
+        .order_by(_change.c.id),
     )
-    if not changes and not await rows(session, select(Task.id).where(Task.id == task_id)):
+    if not changes and not await rows(session, select(_task.c.id).where(_task.c.id == task_id)):
         raise TaskNotFound(task_id)
-    tag_names = dict(await rows(session, select(Tag.id, Tag.name)))
+    tag_names = dict(await rows(session, select(_tag.c.id, _tag.c.name)))
     entries: list[HistoryEntry] = []
     for change in changes:
         old, new = _load(change.old_row), _load(change.new_row)
@@ -134,7 +138,10 @@ def _merge(
 
 
 def _load(document: str | None) -> dict[str, Any] | None:
-    return None if document is None else json.loads(document)
+    if document is None:
+        return None
+    loaded: dict[str, Any] = json.loads(document)
+    return loaded
 
 
 def _shown(name: str, value: Any) -> str | None:

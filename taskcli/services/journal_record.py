@@ -42,7 +42,7 @@ async def record_travel(
     """File ``command`` by ``user`` as having ``verb`` (undid/redid) these operations."""
     listed = ", ".join(str(operation_id) for operation_id in operation_ids)
     plural = "s" if len(operation_ids) > 1 else ""
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         insert(Operation.__table__).values(  # type: ignore[attr-defined]
             user_name=user,
             command=f"{command} ({verb} operation{plural} {listed})",

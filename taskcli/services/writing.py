@@ -55,7 +55,7 @@ async def complete_tasks(
     session: AsyncSession, *, ids: Sequence[int], recursive: bool
 ) -> list[TaskView]:
     """Mark tasks done; without ``recursive`` a task with pending descendants is refused."""
-    await require_tasks(session, ids)
+    await _require_ids(session, ids)
     if recursive:
         await lock_tree(session)
         targets: Any = select(queries.subtree_cte(ids).c.id)
@@ -86,10 +86,21 @@ async def complete_tasks(
     return views
 
 
+async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> None:
+    """``TaskNotFound`` for the first of ``ids`` that does not exist (ids only: no views)."""
+    found = {
+        task_id
+        for (task_id,) in await rows(session, select(task.c.id).where(task.c.id.in_(list(ids))))
+    }
+    for task_id in ids:
+        if task_id not in found:
+            raise TaskNotFound(task_id)
+
+
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
     """Mark tasks pending again."""
     await require_tasks(session, ids)
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(task)
         .where(task.c.id.in_(list(ids)), task.c.status == Status.DONE.value)
         .values(status=Status.PENDING.value, completed_at=None, updated_at=utcnow())
@@ -98,21 +109,24 @@ async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[Tas
 
 
 async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
-    """Apply the fields a patch sets; tags are added and removed by name."""
-    # Locked on PostgreSQL: a concurrent ``rm`` is waited for, then seen as gone.
-    row = await session.get(Task, task_id, with_for_update=True)
-    if row is None:
-        raise TaskNotFound(task_id)
-    for name in ("title", "note", "due"):
-        if (value := getattr(patch, name)) is not UNSET:
-            setattr(row, name, value)
+    """Apply the fields a patch sets; tags are added and removed by name.
+
+    One UPDATE ... RETURNING both finds the task and changes it (one round
+    trip to a remote server, not two).
+    """
+    values: dict[str, Any] = {
+        name: value
+        for name in ("title", "note", "due")
+        if (value := getattr(patch, name)) is not UNSET
+    }
     if patch.priority is not UNSET:
-        row.priority = int(patch.priority)
-    row.updated_at = utcnow()
-    await session.flush()
+        values["priority"] = int(patch.priority)
+    statement = update(task).where(task.c.id == task_id).values(**values, updated_at=utcnow())
+    if not await rows(session, statement.returning(task.c.id)):
+        raise TaskNotFound(task_id)
     await _add_tags(session, task_id, patch.add_tags)
     if patch.remove_tags:
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             delete(task_tag).where(
                 task_tag.c.task_id == task_id,
                 task_tag.c.tag_id.in_(
@@ -126,11 +140,11 @@ async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) ->
 async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | None) -> TaskView:
     """Re-parent a task (``None``: make it a root), refusing cycles and the depth limit."""
     await lock_tree(session)
-    await require_task(session, task_id)
+    named = [task_id] if parent_id in (None, task_id) else [task_id, parent_id]
+    await _require_ids(session, named)
     if parent_id is not None:
         if parent_id == task_id:
             raise Conflict(f"cannot move task {task_id} under itself")
-        await require_task(session, parent_id)
         subtree = queries.subtree_cte([task_id])
         if (await session.exec(select(exists().where(subtree.c.id == parent_id)))).one()[0]:  # type: ignore[call-overload]
             raise Conflict(
@@ -139,11 +153,9 @@ async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | Non
             )
         height = await scalar(session, queries.select_height(task_id))
         await check_room_below(session, parent_id, height=height)
-    row = await session.get(Task, task_id)
-    assert row is not None
-    row.parent_id = parent_id
-    row.updated_at = utcnow()
-    await session.flush()
+    await session.exec(
+        update(task).where(task.c.id == task_id).values(parent_id=parent_id, updated_at=utcnow())
+    )
     return (await load_views(session, queries.select_by_ids([task_id]), with_progress=True))[0]
 
 
@@ -166,9 +178,7 @@ async def remove_tasks(session: AsyncSession, *, ids: Sequence[int], recursive: 
     if recursive:
         await lock_tree(session)
     removal = await plan_removal(session, ids=ids, recursive=recursive)
-    await session.exec(  # type: ignore[call-overload]
-        delete(task).where(task.c.id.in_(select(queries.subtree_cte(ids).c.id)))
-    )
+    await session.exec(delete(task).where(task.c.id.in_(select(queries.subtree_cte(ids).c.id))))
     return removal
 
 
@@ -188,4 +198,4 @@ async def _add_tags(session: AsyncSession, task_id: int, names: frozenset[str]) 
         if tag_id not in existing
     ]
     if new_links:
-        await session.exec(task_tag.insert().values(new_links))  # type: ignore[call-overload]
+        await session.exec(task_tag.insert().values(new_links))
