@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select, text
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import MAX_DEPTH, Progress, TaskView
 from taskcli.errors import Conflict, TaskNotFound
 from taskcli.queries import tag
+
+if TYPE_CHECKING:  # the session class is imported by the engine; reading needs no SQLModel
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 # One key for every change to the tree's shape (PostgreSQL advisory lock).
 TREE_LOCK_KEY = 0x7461736B74726565  # "tasktree"
