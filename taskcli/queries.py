@@ -43,7 +43,9 @@ from taskcli.domain import (
 )
 
 # Core tables, not the SQLModel classes: reading never builds pydantic models.
-from taskcli.tables import tag, task, task_tag
+from taskcli.tables import tag as tag
+from taskcli.tables import task as task
+from taskcli.tables import task_tag as task_tag
 
 TASK_COLUMNS = (
     task.c.id,

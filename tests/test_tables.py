@@ -27,9 +27,7 @@ def _columns(table: Table) -> list[tuple[Any, ...]]:
             column.primary_key,
             bool(column.unique),
             bool(column.index),
-            sorted(
-                (fk.target_fullname, fk.ondelete, fk.onupdate) for fk in column.foreign_keys
-            ),
+            sorted((fk.target_fullname, fk.ondelete, fk.onupdate) for fk in column.foreign_keys),
         )
         for column in table.columns
     ]

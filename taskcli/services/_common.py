@@ -31,8 +31,13 @@ async def lock_tree(session: AsyncSession) -> None:
     SQLite writers already hold the write lock (``BEGIN IMMEDIATE``); on
     PostgreSQL, READ COMMITTED would let two concurrent moves build a cycle.
     """
-    if session.bind.dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=TREE_LOCK_KEY))  # type: ignore[call-overload]
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """The running backend: ``sqlite`` or ``postgresql``."""
+    return session.get_bind().dialect.name
 
 
 async def rows(session: AsyncSession, statement: Any) -> list[Any]:
@@ -84,12 +89,17 @@ async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, 
     if not wanted:
         return {}
     # Only the running backend's dialect module is imported (the other costs ~20 ms).
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    statement: Any
+    if dialect_name(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(tag)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    await session.exec(  # type: ignore[call-overload]
-        insert(tag).values([{"name": name} for name in wanted]).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(tag)
+    await session.exec(
+        statement.values([{"name": name} for name in wanted]).on_conflict_do_nothing()
     )
     found = await rows(session, select(tag.c.name, tag.c.id).where(tag.c.name.in_(wanted)))
     return {name: tag_id for name, tag_id in found}
@@ -106,5 +116,5 @@ async def check_room_below(session: AsyncSession, parent_id: int, *, height: int
 
 
 async def scalar(session: AsyncSession, statement: Any) -> int:
-    value = (await session.exec(statement)).one()[0]  # type: ignore[call-overload]
+    value = (await session.exec(statement)).one()[0]
     return int(value or 0)

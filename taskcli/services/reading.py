@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from taskcli import queries
 from taskcli.domain import Progress, Status, TaskDetail, TaskFilter, TaskView, TreeNode
-from taskcli.services._common import load_views, require_task, require_tasks, rows, tags_by_task
+from taskcli.services._common import (
+    dialect_name,
+    load_views,
+    require_task,
+    require_tasks,
+    rows,
+    tags_by_task,
+)
 
 if TYPE_CHECKING:  # the session class is imported by the engine; reading needs no SQLModel
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -86,9 +93,7 @@ async def stream_forest(
     if not shown:
         return 0
     task_ids, done, total = forest.task_ids, forest.done, forest.total
-    statement = queries.select_in_order(
-        [task_ids[index] for index in shown], session.bind.dialect.name
-    )
+    statement = queries.select_in_order([task_ids[index] for index in shown], dialect_name(session))
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
     written = 0
     no_tags: tuple[str, ...] = ()
