@@ -485,6 +485,7 @@ def clean_env(home: Path) -> dict[str, str]:
 
 # -- warm: the command server ------------------------------------------------------
 WARM = " (warm)"
+BASELINE_ADD = "add x (baseline)"  # ``--baseline``: another checkout's taskcli, same data
 WARM_LABELS = ("add x", "done ID", "list", "list -f json", "taskcli --help")
 
 
@@ -578,7 +579,12 @@ def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Sp
             "floor: raw show", fixed([sys.executable, floor_script, url, "show", str(picks.show)])
         ),
         Spec("add x", fixed([*tc, "add", "x"]), imports, "task add x", sql=["add", "x"]),
-        Spec("done ID", done_argv, imports, sql=["done", str(leaves[-1])]),
+        *(
+            [Spec(BASELINE_ADD, fixed([ctx.args.baseline, "add", "x"]), imports, "task add x")]
+            if ctx.args.baseline
+            else []
+        ),
+        Spec("done ID", done_argv, imports, "task done ID", sql=["done", str(leaves[-1])]),
         Spec("list", fixed([*tc, "list"]), "floor: raw list", "task list", sql=["list"]),
         Spec(
             "list -f json",
@@ -620,12 +626,22 @@ def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Sp
     return cold + warm_specs(cold, warm_done_argv)
 
 
-def taskwarrior_specs() -> list[Spec]:
-    return [
+def taskwarrior_specs(uuids: Sequence[str]) -> list[Spec]:
+    specs = [
         Spec("task list", fixed(["task", "list"])),
         Spec("task add x", fixed(["task", "add", "x"])),
         Spec("task export", fixed(["task", "export"])),
     ]
+    if uuids:  # a different pending task each run, by uuid (ids move as tasks finish)
+        specs.append(Spec("task done ID", lambda run: ["task", uuids[run % len(uuids)], "done"]))
+    return specs
+
+
+def taskwarrior_uuids(env: dict[str, str], cwd: Path, count: int) -> list[str]:
+    done = subprocess.run(
+        ["task", "_uuids"], env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    return done.stdout.split()[:count] if done.returncode == 0 else []
 
 
 @dataclass
@@ -669,7 +685,8 @@ def taskwarrior_results(ctx: Context, sqlite_url: str, size: int, scratch: Path)
         ctx.notes.append(f"Taskwarrior at {size:,} tasks: import failed ({error}).")
         return []
     progress(f"taskwarrior {size:,}: imported {count:,} pending tasks")
-    return [Result(spec, TASKWARRIOR, size, env, scratch) for spec in taskwarrior_specs()]
+    uuids = taskwarrior_uuids(env, scratch, ctx.args.runs + 1)
+    return [Result(spec, TASKWARRIOR, size, env, scratch) for spec in taskwarrior_specs(uuids)]
 
 
 def run_size(ctx: Context, size: int, home: Path) -> None:
@@ -1007,8 +1024,45 @@ def targets(ctx: Context) -> list[Target]:
                 result.median <= 10,
             )
         )
+    found += server_targets(ctx)
     found += postgres_targets(results)
     found += statement_targets(results, backends)
+    return found
+
+
+SERVER_TARGETS = (
+    # (command, over, limit)
+    ("add x" + WARM, "task add x", 1.5),
+    ("done ID" + WARM, "task done ID", 1.5),
+    ("list" + WARM, "task list", 1.0),
+    ("list -f json" + WARM, "task export", 1.0),
+    ("list", "task list", 1.5),
+    ("add x", BASELINE_ADD, 0.65),
+)
+
+
+def server_targets(ctx: Context) -> list[Target]:
+    """Warm (server) and cold commands against Taskwarrior and a baseline checkout, 10,000 tasks."""
+    found = []
+    size = 10_000
+    backends = [b for b in ("sqlite", "postgresql") if any(r.backend == b for r in ctx.results)]
+    for backend in backends:
+        for label, over, limit in SERVER_TARGETS:
+            name = f"`{label}`, {backend}, 10,000 tasks: ≤ {limit}{X} `{over}`"
+            result = find(ctx.results, label, backend, size)
+            other_backend = TASKWARRIOR if over.startswith("task ") else backend
+            other = find(ctx.results, over, other_backend, size)
+            if result is None or other is None or not result.ok or not other.ok:
+                found.append(Target(name, "not measured in this run", None))
+                continue
+            share = result.median / other.median
+            found.append(
+                Target(
+                    name,
+                    f"{ms(result.median)} / {ms(other.median)} ms = {share:.2f}{X}",
+                    share <= limit,
+                )
+            )
     return found
 
 
@@ -1187,6 +1241,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="a server where temporary databases may be created (%(default)s)",
     )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--baseline",
+        metavar="TASKCLI",
+        help="another installation's taskcli executable: its `add x` is timed in the same "
+        "rounds, on the same data (e.g. a venv of an older commit)",
+    )
     parser.add_argument(
         "--out", type=Path, metavar="FILE", help="also write the Markdown report here"
     )

@@ -7,11 +7,10 @@ loudly in a test instead of issuing one query per node (or ``MissingGreenlet``).
 # No ``from __future__ import annotations``: SQLModel resolves relationship
 # annotations at class creation.
 from datetime import UTC, datetime
-from typing import Any, Optional
+from typing import Optional
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -19,43 +18,14 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
 from sqlmodel import Column, Field, Relationship, SQLModel
 
+# The column type lives with the Core tables the read path uses (``tables``).
+from taskcli.tables import NAMING_CONVENTION, UTCDateTime
+
 # Named constraints let Alembic's batch mode on SQLite find them again.
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+SQLModel.metadata.naming_convention = dict(NAMING_CONVENTION)
 metadata = SQLModel.metadata
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An aware datetime stored in UTC on every backend.
-
-    SQLite keeps no offset, so values are normalised to naive UTC on the way
-    in and made aware again on the way out.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where an aware one is required")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def utcnow() -> datetime:

@@ -41,11 +41,11 @@ from taskcli.domain import (
     TaskFilter,
     TaskView,
 )
-from taskcli.models import Tag, Task, TaskTag
 
-task = Task.__table__
-tag = Tag.__table__
-task_tag = TaskTag.__table__
+# Core tables, not the SQLModel classes: reading never builds pydantic models.
+from taskcli.tables import tag as tag
+from taskcli.tables import task as task
+from taskcli.tables import task_tag as task_tag
 
 TASK_COLUMNS = (
     task.c.id,
@@ -105,13 +105,26 @@ def iso_text(column: Any, dialect: str) -> ColumnElement[Any]:
 
 
 def record_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
-    """``TASK_COLUMNS`` with the timestamps as ISO 8601 text (see ``iso_text``)."""
+    """``TASK_COLUMNS`` with the timestamps as text: a task *record*.
+
+    On PostgreSQL the text is ISO 8601 built in SQL (``iso_text``). On SQLite
+    it is the stored text itself, ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, which
+    ``render.record_json`` turns into ISO 8601: slicing a string in Python
+    costs less than SQLite's string functions and far less than a
+    ``datetime`` per value.
+    """
     return tuple(
-        iso_text(column, dialect).label(column.name)
+        _time_text(column, dialect).label(column.name)
         if column.name in ("due", "created_at", "updated_at", "completed_at")
         else column
         for column in TASK_COLUMNS
     )
+
+
+def _time_text(column: Any, dialect: str) -> ColumnElement[Any]:
+    if dialect == "postgresql":
+        return iso_text(column, dialect)
+    return type_coerce(column, String)
 
 
 def select_in_order(ids: Sequence[int], dialect: str) -> Select[Any]:
@@ -121,6 +134,7 @@ def select_in_order(ids: Sequence[int], dialect: str) -> Select[Any]:
     on PostgreSQL) and are joined back with their position, so the database
     returns rows in output order and they can be written as they arrive.
     """
+    chosen = record_columns(dialect)
     if dialect == "postgresql":
         from sqlalchemy import ARRAY, Integer, bindparam
 
@@ -130,7 +144,8 @@ def select_in_order(ids: Sequence[int], dialect: str) -> Select[Any]:
             .render_derived()
         )
         return (
-            select(*record_columns(dialect))
+            select(*chosen)
+            .select_from(task)
             .join(wanted, wanted.c.id == task.c.id)
             .order_by(wanted.c.position)
         )
@@ -138,7 +153,8 @@ def select_in_order(ids: Sequence[int], dialect: str) -> Select[Any]:
 
     wanted = func.json_each(json.dumps(list(ids))).table_valued("key", "value")
     return (
-        select(*record_columns(dialect))
+        select(*chosen)
+        .select_from(task)
         .join(wanted, wanted.c.value == task.c.id)
         .order_by(wanted.c.key)
     )

@@ -78,23 +78,41 @@ def _json_or_null(value: str | None) -> str:
     return "null" if value is None else _json_text(value)
 
 
+def _iso_from_text(value: str) -> str:
+    """ISO 8601 text (as ``datetime.isoformat`` gives it) of a record's timestamp.
+
+    PostgreSQL records carry it already; SQLite's carry the stored UTC text
+    ``YYYY-MM-DD HH:MM:SS.ffffff``, where a zero fraction is left out.
+    """
+    if value[10] == "T":
+        return value
+    fraction = value[20:]
+    if fraction in ("", "000000"):
+        return f"{value[:10]}T{value[11:19]}+00:00"
+    return f"{value[:10]}T{value[11:19]}.{fraction}+00:00"
+
+
+def _time_or_null(value: str | None) -> str:
+    return "null" if value is None else f'"{_iso_from_text(value)}"'
+
+
 def record_json(row: Sequence[Any], tags: Iterable[str]) -> str:
     """The JSON text of ``task_object`` without its closing brace, from a task record.
 
-    A record is a row of ``queries.record_columns``: timestamps are already
-    ISO text. Formatting the known keys directly is about twice as fast as a
+    A record is a row of ``queries.record_columns``: timestamps are text
+    (see ``_iso_from_text``). Formatting the known keys directly is about twice as fast as a
     dict through ``json.dumps`` and gives the same bytes; streams (export,
     ``tree -f json``) append their own keys and the brace.
     """
-    note, due, parent_id, completed_at = row[2], row[5], row[6], row[9]
+    note, parent_id = row[2], row[6]
     return (
         f'{{"id": {row[0]}, "title": {_json_text(row[1])}, "note": {_json_or_null(note)}, '
         f'"status": {_json_text(row[3])}, "priority": "{_PRIORITY_LABELS[row[4]]}", '
-        f'"due": {_json_or_null(due)}, '
-        f'"tags": [{", ".join(_json_text(tag) for tag in sorted(tags))}], '
+        f'"due": {_time_or_null(row[5])}, '
+        f'"tags": [{", ".join(_json_text(tag) for tag in sorted(tags)) if tags else ""}], '
         f'"parent_id": {"null" if parent_id is None else parent_id}, '
-        f'"created_at": {_json_text(row[7])}, "updated_at": {_json_text(row[8])}, '
-        f'"completed_at": {_json_or_null(completed_at)}'
+        f'"created_at": "{_iso_from_text(row[7])}", "updated_at": "{_iso_from_text(row[8])}", '
+        f'"completed_at": {_time_or_null(row[9])}'
     )
 
 

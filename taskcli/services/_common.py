@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select, text
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import MAX_DEPTH, Progress, TaskView
 from taskcli.errors import Conflict, TaskNotFound
 from taskcli.queries import tag
+
+if TYPE_CHECKING:  # the session class is imported by the engine; reading needs no SQLModel
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 # One key for every change to the tree's shape (PostgreSQL advisory lock).
 TREE_LOCK_KEY = 0x7461736B74726565  # "tasktree"
@@ -29,8 +31,13 @@ async def lock_tree(session: AsyncSession) -> None:
     SQLite writers already hold the write lock (``BEGIN IMMEDIATE``); on
     PostgreSQL, READ COMMITTED would let two concurrent moves build a cycle.
     """
-    if session.bind.dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=TREE_LOCK_KEY))  # type: ignore[call-overload]
+
+
+def dialect_name(session: AsyncSession) -> str:
+    """The running backend: ``sqlite`` or ``postgresql``."""
+    return session.get_bind().dialect.name
 
 
 async def rows(session: AsyncSession, statement: Any) -> list[Any]:
@@ -82,12 +89,17 @@ async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, 
     if not wanted:
         return {}
     # Only the running backend's dialect module is imported (the other costs ~20 ms).
-    if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    statement: Any
+    if dialect_name(session) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(tag)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    await session.exec(  # type: ignore[call-overload]
-        insert(tag).values([{"name": name} for name in wanted]).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(tag)
+    await session.exec(
+        statement.values([{"name": name} for name in wanted]).on_conflict_do_nothing()
     )
     found = await rows(session, select(tag.c.name, tag.c.id).where(tag.c.name.in_(wanted)))
     return {name: tag_id for name, tag_id in found}
@@ -104,5 +116,5 @@ async def check_room_below(session: AsyncSession, parent_id: int, *, height: int
 
 
 async def scalar(session: AsyncSession, statement: Any) -> int:
-    value = (await session.exec(statement)).one()[0]  # type: ignore[call-overload]
+    value = (await session.exec(statement)).one()[0]
     return int(value or 0)

@@ -6,13 +6,21 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
-
-from sqlmodel.ext.asyncio.session import AsyncSession
+from typing import TYPE_CHECKING, Any
 
 from taskcli import queries
 from taskcli.domain import Progress, Status, TaskDetail, TaskFilter, TaskView, TreeNode
-from taskcli.services._common import load_views, require_task, require_tasks, rows, tags_by_task
+from taskcli.services._common import (
+    dialect_name,
+    load_views,
+    require_task,
+    require_tasks,
+    rows,
+    tags_by_task,
+)
+
+if TYPE_CHECKING:  # the session class is imported by the engine; reading needs no SQLModel
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 
 async def list_tasks(
@@ -58,7 +66,10 @@ async def get_tree(
 
 
 TreeSink = Callable[[Sequence[Any], Sequence[str], int, int, int], None]
-"""Receives each shown node in output order: (task row, tags, done, total, level)."""
+"""Receives each shown node in output order: (task record, tags, done, total, level).
+
+A record is a row of ``queries.record_columns``.
+"""
 
 STREAM_BATCH = 2_000
 
@@ -69,39 +80,34 @@ async def stream_forest(
     """The forest as ``get_tree`` shapes it, handed to ``sink`` node by node; returns the count.
 
     The shape (id, parent, status) is read first and children and progress are
-    computed over integer lists; only the shown tasks' full rows are then
-    fetched, in output order and a batch at a time, so memory holds the shape
-    and one batch rather than every task as an object. Three statements,
-    whatever the number of tasks.
+    computed over integer lists; only the shown tasks' records are then
+    fetched, in output order and a batch at a time, so
+    memory holds the shape and one batch rather than every task as an object.
+    Three statements, whatever the number of tasks.
     """
     shape = await rows(session, queries.select_shape())
-    task_ids = [row[0] for row in shape]
-    position = {task_id: index for index, task_id in enumerate(task_ids)}
-    children: list[list[int]] = [[] for _ in task_ids]
-    roots: list[int] = []
-    for index, (_, parent_id, _status) in enumerate(shape):
-        parent = position.get(parent_id) if parent_id is not None else None
-        if parent is None:
-            roots.append(index)
-        else:
-            children[parent].append(index)
-    is_done = [row[2] == Status.DONE.value for row in shape]
-    del shape, position
-    done, total = _rollup(children, roots, is_done)
-    shown, levels = _shown_in_order(children, roots, is_done, done, total, depth, include_done)
+    forest = _Forest(shape)
+    del shape
+    shown, levels = forest.shown_in_order(depth, include_done)
     tags = await tags_by_task(session, queries.select_all_tags())
     if not shown:
         return 0
-    statement = queries.select_in_order(
-        [task_ids[index] for index in shown], session.bind.dialect.name
-    )
+    task_ids, done, total = forest.task_ids, forest.done, forest.total
+    statement = queries.select_in_order([task_ids[index] for index in shown], dialect_name(session))
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
     written = 0
+    no_tags: tuple[str, ...] = ()
     try:
         async for partition in result.partitions():
-            for row in partition:
+            for record in partition:
                 index = shown[written]
-                sink(row, tags.get(row[0], ()), done[index], total[index], levels[written])
+                sink(
+                    record,
+                    tags.get(task_ids[index], no_tags),
+                    done[index],
+                    total[index],
+                    levels[written],
+                )
                 written += 1
     except BrokenPipeError:
         # The reader went away: stop reading. The caller's next write meets the
@@ -110,55 +116,88 @@ async def stream_forest(
     return written
 
 
-def _rollup(
-    children: list[list[int]], roots: list[int], is_done: list[bool]
-) -> tuple[list[int], list[int]]:
-    """Done and total descendants of every node, post-order without recursion (64 levels deep)."""
-    done = [0] * len(children)
-    total = [0] * len(children)
-    order: list[int] = []
-    stack = list(roots)
-    while stack:
-        index = stack.pop()
-        order.append(index)
-        stack.extend(children[index])
-    for index in reversed(order):
-        for child in children[index]:
-            done[index] += done[child] + is_done[child]
-            total[index] += total[child] + 1
-    return done, total
+class _Forest:
+    """A forest's shape as integer lists indexed by position in id order.
 
-
-def _shown_in_order(
-    children: list[list[int]],
-    roots: list[int],
-    is_done: list[bool],
-    done: list[int],
-    total: list[int],
-    depth: int | None,
-    include_done: bool,
-) -> tuple[list[int], list[int]]:
-    """The shown nodes in output (pre-)order with their levels (roots at 1).
-
-    A done task is shown only with ``include_done`` or when it has pending
-    descendants; ``depth`` limits the levels shown.
+    One iterative pre-order walk (trees may be 64 levels deep) gives every
+    node's level; the rollup runs over that order reversed, so children are
+    counted before their parents; and because a subtree is a contiguous run
+    of the pre-order, pruning a node skips ``total`` entries at once.
+    Tasks on a cycle (written by another tool) hang from no root and are
+    never reached, as in ``get_tree``.
     """
 
-    def visible(index: int) -> bool:
-        return include_done or not is_done[index] or done[index] < total[index]
+    def __init__(self, shape: Sequence[Sequence[Any]]) -> None:
+        self.task_ids: list[int] = [row[0] for row in shape]
+        position = {task_id: index for index, task_id in enumerate(self.task_ids)}
+        count = len(self.task_ids)
+        parent_of = [-1] * count
+        children: list[list[int]] = [[] for _ in range(count)]
+        roots: list[int] = []
+        for index, (_, parent_id, _status) in enumerate(shape):
+            parent = position.get(parent_id) if parent_id is not None else None
+            if parent is None:
+                roots.append(index)
+            else:
+                parent_of[index] = parent
+                children[parent].append(index)
+        done_value = Status.DONE.value
+        self.is_done = [row[2] == done_value for row in shape]
+        order: list[int] = []
+        stack = roots[::-1]
+        while stack:
+            index = stack.pop()
+            order.append(index)
+            below = children[index]
+            if below:
+                stack.extend(reversed(below))
+        self.order = order
+        self.parent_of = parent_of
+        self.done, self.total = self._rollup()
 
-    shown: list[int] = []
-    levels: list[int] = []
-    stack = [(index, 1) for index in reversed(roots) if visible(index)]
-    while stack:
-        index, level = stack.pop()
-        shown.append(index)
-        levels.append(level)
-        if depth is None or level < depth:
-            stack.extend(
-                (child, level + 1) for child in reversed(children[index]) if visible(child)
-            )
-    return shown, levels
+    def _rollup(self) -> tuple[list[int], list[int]]:
+        """Done and total descendants of every node."""
+        done = [0] * len(self.task_ids)
+        total = [0] * len(self.task_ids)
+        parent_of, is_done = self.parent_of, self.is_done
+        for index in reversed(self.order):
+            parent = parent_of[index]
+            if parent >= 0:
+                done[parent] += done[index] + is_done[index]
+                total[parent] += total[index] + 1
+        return done, total
+
+    def shown_in_order(self, depth: int | None, include_done: bool) -> tuple[list[int], list[int]]:
+        """The shown nodes in output (pre-)order with their levels (roots at 1).
+
+        A done task is shown only with ``include_done`` or when it has pending
+        descendants (a hidden task hides its subtree); ``depth`` limits the
+        levels shown.
+        """
+        order, parent_of, done, total, is_done = (
+            self.order,
+            self.parent_of,
+            self.done,
+            self.total,
+            self.is_done,
+        )
+        level_of = [0] * len(self.task_ids)
+        shown: list[int] = []
+        levels: list[int] = []
+        limit = depth if depth is not None else len(order) + 1
+        at, end = 0, len(order)
+        while at < end:
+            index = order[at]
+            parent = parent_of[index]
+            level = 1 if parent < 0 else level_of[parent] + 1
+            if not include_done and is_done[index] and done[index] >= total[index]:
+                at += total[index] + 1
+                continue
+            level_of[index] = level
+            shown.append(index)
+            levels.append(level)
+            at += 1 if level < limit else total[index] + 1
+        return shown, levels
 
 
 def _assemble(
