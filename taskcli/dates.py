@@ -140,9 +140,10 @@ def _shift(start: date, amount: int, unit: str) -> date:
         return start + timedelta(days=amount)
     if unit == "w":
         return start + timedelta(weeks=amount)
-    if unit == "m":
-        return start + relativedelta(months=amount)
-    return start + relativedelta(years=amount)
+    shifted: date = start + relativedelta(
+        months=amount if unit == "m" else 0, years=0 if unit == "m" else amount
+    )
+    return shifted
 
 
 def _iso(value: str) -> datetime | None:

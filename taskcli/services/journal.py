@@ -27,10 +27,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.errors import Conflict
-from taskcli.models import Change, Operation, UTCDateTime
+from taskcli.models import Change, Operation
 from taskcli.services._common import lock_tree, rows, utcnow
 from taskcli.services.journal_checks import Refusal, check_restorable, check_tree
 from taskcli.services.journal_net import KEYS, Net
+from taskcli.tables import UTCDateTime
 
 APPLIED, UNDONE, DISCARDED = "applied", "undone", "discarded"
 _operation: Table = Operation.__table__  # type: ignore[attr-defined]

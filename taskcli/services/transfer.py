@@ -14,7 +14,15 @@ from taskcli.domain import MAX_DEPTH, Status
 from taskcli.errors import Conflict, UsageError
 from taskcli.queries import task, task_tag
 from taskcli.records import ImportRecord, ImportReport
-from taskcli.services._common import ensure_tags, lock_tree, rows, scalar, tags_by_task, utcnow
+from taskcli.services._common import (
+    dialect_name,
+    ensure_tags,
+    lock_tree,
+    rows,
+    scalar,
+    tags_by_task,
+    utcnow,
+)
 
 STREAM_BATCH = 2_000
 
@@ -30,7 +38,7 @@ async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> int:
     per task), so memory does not grow with the whole graph.
     """
     tags = await tags_by_task(session, queries.select_all_tags())
-    columns = queries.record_columns(session.bind.dialect.name)
+    columns = queries.record_columns(dialect_name(session))
     statement = select(*columns, task.c.external_id).order_by(task.c.id)
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
     count = 0
@@ -74,10 +82,10 @@ async def import_records(session: AsyncSession, *, records: Sequence[ImportRecor
         # Core inserts: the ORM's bulk path splits rows whose None columns differ
         # into separate statements (tens of thousands for a real export).
         if keep_ids:
-            await session.exec(insert(task), params=values)  # type: ignore[call-overload]
+            await session.exec(insert(task), params=values)
             new_ids = [record.original_id for record in level]
         else:
-            result = await session.exec(insert(task).returning(task.c.id), params=values)  # type: ignore[call-overload]
+            result = await session.exec(insert(task).returning(task.c.id), params=values)
             new_ids = sorted(result.scalars())  # assigned in VALUES order
         links = []
         for record, new_id in zip(level, new_ids, strict=True):
@@ -85,8 +93,8 @@ async def import_records(session: AsyncSession, *, records: Sequence[ImportRecor
             known[record.key] = report.created[record.key] = new_id
             links += [{"task_id": new_id, "tag_id": tag_ids[tag]} for tag in sorted(record.tags)]
         if links:
-            await session.exec(insert(task_tag), params=links)  # type: ignore[call-overload]
-    if keep_ids and session.bind.dialect.name == "postgresql":
+            await session.exec(insert(task_tag), params=links)
+    if keep_ids and dialect_name(session) == "postgresql":
         await session.exec(  # type: ignore[call-overload]
             text("SELECT setval(pg_get_serial_sequence('task', 'id'), (SELECT max(id) FROM task))")
         )
