@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rich.console import Console, Group, RenderableType
+from rich.console import COLOR_SYSTEMS, Console, Group, RenderableType
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -30,7 +30,7 @@ def ansi_styler(console: Console) -> Styler:
     """Style text the way ``console`` would: its colour system, NO_COLOR (bold stays)."""
     if console.color_system is None:
         return plain
-    color_system = console.color_system
+    color_system = COLOR_SYSTEMS[console.color_system]
     no_color = console.no_color
 
     @lru_cache(maxsize=32)
