@@ -230,7 +230,7 @@ def show_command(
 ) -> None:
     """Show one task in full: fields, ancestor path and direct subtasks."""
     from taskcli import render
-    from taskcli.services.reading import show_task
+    from taskcli.services.detail import show_task
 
     detail = run(ctx, show_task, write=False, task_id=validate_task_id(task_id))
     if format is TextFormat.JSON:
