@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli import app
+from taskcli.cli._boundary import guarded
+from taskcli.cli._invocation import journal_entry
 from taskcli.cli._output import write
-from taskcli.cli._runtime import guarded, journal_entry, run
+from taskcli.cli._runtime import run
 from taskcli.cli.options import TaskId, TextFormat, TextFormatOption
 from taskcli.domain import MAX_COUNT, validate_task_id
 
@@ -27,6 +28,10 @@ Steps = Annotated[
 Force = Annotated[
     bool, typer.Option("--force", help="Even when a later change touched the same rows.")
 ]
+
+
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command("undo")

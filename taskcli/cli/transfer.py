@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli import app
+from taskcli.cli._boundary import guarded
 from taskcli.cli._output import write, write_stdout
-from taskcli.cli._runtime import guarded, run
+from taskcli.cli._runtime import run
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
 
@@ -20,6 +20,10 @@ from taskcli.errors import UsageError
 class ImportSource(StrEnum):
     TASKCLI = "taskcli"
     TASKWARRIOR = "taskwarrior"
+
+
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command("export")

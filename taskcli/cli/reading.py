@@ -1,0 +1,196 @@
+"""The reading commands (list, tree, show): parse and validate → ``run(service)`` → render."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from taskcli.cli._boundary import guarded
+from taskcli.cli._output import show, write, write_readable, write_styled
+from taskcli.cli._runtime import run
+from taskcli.cli.options import (
+    ListFormat,
+    PriorityName,
+    TaskId,
+    TextFormat,
+    TextFormatOption,
+    TreeFormat,
+)
+from taskcli.dates import parse_date
+from taskcli.domain import (
+    MAX_COUNT,
+    Priority,
+    SortKey,
+    StatusFilter,
+    TaskFilter,
+    TaskView,
+    validate_search,
+    validate_tag,
+    validate_task_id,
+)
+
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
+
+
+@app.command("list")
+@guarded
+def list_command(
+    ctx: typer.Context,
+    status: Annotated[
+        StatusFilter,
+        typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
+    ] = StatusFilter.PENDING,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tag",
+            "-t",
+            metavar="TAG",
+            help="Only tasks with this tag (repeatable: all of them).",
+            show_default=False,
+        ),
+    ] = None,
+    priority: Annotated[
+        PriorityName | None,
+        typer.Option(
+            "--priority",
+            "-P",
+            case_sensitive=False,
+            help="At least this priority.",
+            show_default=False,
+        ),
+    ] = None,
+    due_before: Annotated[
+        str | None,
+        typer.Option(
+            "--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False
+        ),
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Pending and past due.")] = False,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
+        ),
+    ] = None,
+    parent: Annotated[
+        int | None,
+        typer.Option(
+            "--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False
+        ),
+    ] = None,
+    roots: Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")] = False,
+    sort: Annotated[
+        SortKey,
+        typer.Option(
+            "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
+        ),
+    ] = SortKey.DUE,
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
+    ] = None,
+    format: Annotated[
+        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = ListFormat.TABLE,
+) -> None:
+    """List tasks as a flat table (pending ones unless --status says otherwise)."""
+    from taskcli.services.reading import list_tasks
+
+    task_filter = TaskFilter(
+        status=status,
+        tags=tuple(validate_tag(name) for name in tag or ()),
+        min_priority=Priority.parse(priority) if priority else None,
+        due_before=parse_date(due_before) if due_before is not None else None,
+        overdue=overdue,
+        search=validate_search(search) if search else None,
+        parent_id=validate_task_id(parent) if parent is not None else None,
+        roots=roots,
+        sort=sort,
+        reverse=reverse,
+        limit=limit,
+    )
+    now = datetime.now().astimezone()
+    detail = format is not ListFormat.IDS
+    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now, detail=detail)
+    _write_views(views, format, now=now)
+
+
+@app.command("tree")
+@guarded
+def tree_command(
+    ctx: typer.Context,
+    task_id: Annotated[
+        int | None,
+        typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
+        ),
+    ] = None,
+    all_tasks: Annotated[bool, typer.Option("--all", "-a", help="Include done tasks.")] = False,
+    format: Annotated[
+        TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = TreeFormat.TREE,
+) -> None:
+    """Show the task forest with rolled-up progress (done/total of all descendants)."""
+    from taskcli import render
+    from taskcli.services.reading import get_tree, stream_forest
+
+    root_id = validate_task_id(task_id) if task_id is not None else None
+    if format is TreeFormat.JSON and root_id is None:
+        writer = render.TreeJsonWriter(sys.stdout.write)
+        run(ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=writer.node)
+        writer.finish()
+        sys.stdout.flush()
+        return
+    nodes = run(ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks)
+    if format is TreeFormat.JSON:
+        objects = render.tree_objects(nodes)
+        write(render.to_json(objects[0] if root_id is not None and objects else objects))
+    elif format is TreeFormat.OUTLINE:
+        write_readable(render.tree_outline(nodes))
+    else:
+        write_styled(lambda style, _width, _cells: render.task_tree(nodes, style=style))
+
+
+@app.command("show")
+@guarded
+def show_command(
+    ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
+) -> None:
+    """Show one task in full: fields, ancestor path and direct subtasks."""
+    from taskcli import render
+    from taskcli.services.detail import show_task
+
+    detail = run(ctx, show_task, write=False, task_id=validate_task_id(task_id))
+    if format is TextFormat.JSON:
+        write(render.to_json(render.detail_object(detail)))
+    else:
+        from taskcli.render_rich import task_detail
+
+        show(lambda style: task_detail(detail, style))
+
+
+def _write_views(views: list[TaskView], format: ListFormat, *, now: datetime) -> None:
+    from taskcli import render
+
+    if format is ListFormat.JSON:
+        write(render.tasks_json(views))
+    elif format is ListFormat.CSV:
+        write_readable(render.tasks_csv(views))
+    elif format is ListFormat.IDS:
+        write(render.tasks_ids(views))
+    else:
+        write_styled(
+            lambda style, width, cell_width: render.task_table(
+                views, now=now, style=style, width=width, cell_width=cell_width
+            )
+        )
