@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from taskcli.cli._boundary import guarded
-from taskcli.cli._output import show, write, write_readable, write_styled
 from taskcli.cli._runtime import run
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     ListFormat,
     PriorityName,
@@ -26,7 +25,6 @@ from taskcli.domain import (
     SortKey,
     StatusFilter,
     TaskFilter,
-    TaskView,
     validate_search,
     validate_tag,
     validate_task_id,
@@ -116,9 +114,10 @@ def list_command(
         limit=limit,
     )
     now = datetime.now().astimezone()
-    detail = format is not ListFormat.IDS
+    chosen = formatter(format)
+    detail = chosen.needs_views
     views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now, detail=detail)
-    _write_views(views, format, now=now)
+    chosen.task_list(views, now=now)
 
 
 @app.command("tree")
@@ -141,24 +140,22 @@ def tree_command(
     ] = TreeFormat.TREE,
 ) -> None:
     """Show the task forest with rolled-up progress (done/total of all descendants)."""
-    from taskcli import render
     from taskcli.services.reading import get_tree, stream_forest
 
     root_id = validate_task_id(task_id) if task_id is not None else None
-    if format is TreeFormat.JSON and root_id is None:
-        writer = render.TreeJsonWriter(sys.stdout.write)
-        run(ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=writer.node)
-        writer.finish()
-        sys.stdout.flush()
+    chosen = formatter(format)
+    if root_id is not None:
+        nodes = run(
+            ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks
+        )
+        chosen.task_tree(nodes, single=True)
         return
-    nodes = run(ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks)
-    if format is TreeFormat.JSON:
-        objects = render.tree_objects(nodes)
-        write(render.to_json(objects[0] if root_id is not None and objects else objects))
-    elif format is TreeFormat.OUTLINE:
-        write_readable(render.tree_outline(nodes))
-    else:
-        write_styled(lambda style, _width, _cells: render.task_tree(nodes, style=style))
+    chosen.task_forest(
+        lambda: run(ctx, get_tree, write=False, root_id=None, depth=depth, include_done=all_tasks),
+        lambda sink: run(
+            ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=sink
+        ),
+    )
 
 
 @app.command("show")
@@ -167,30 +164,7 @@ def show_command(
     ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
 ) -> None:
     """Show one task in full: fields, ancestor path and direct subtasks."""
-    from taskcli import render
     from taskcli.services.detail import show_task
 
     detail = run(ctx, show_task, write=False, task_id=validate_task_id(task_id))
-    if format is TextFormat.JSON:
-        write(render.to_json(render.detail_object(detail)))
-    else:
-        from taskcli.render_rich import task_detail
-
-        show(lambda style: task_detail(detail, style))
-
-
-def _write_views(views: list[TaskView], format: ListFormat, *, now: datetime) -> None:
-    from taskcli import render
-
-    if format is ListFormat.JSON:
-        write(render.tasks_json(views))
-    elif format is ListFormat.CSV:
-        write_readable(render.tasks_csv(views))
-    elif format is ListFormat.IDS:
-        write(render.tasks_ids(views))
-    else:
-        write_styled(
-            lambda style, width, cell_width: render.task_table(
-                views, now=now, style=style, width=width, cell_width=cell_width
-            )
-        )
+    formatter(format).task_detail(detail)

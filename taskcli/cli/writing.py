@@ -10,6 +10,7 @@ import typer
 from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._output import write
 from taskcli.cli._runtime import run
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     DueOption,
     PriorityOption,
@@ -89,7 +90,7 @@ def add_command(
     if quiet:
         write(f"{view.id}\n")
     else:
-        _report_changes("Created", [view], format)
+        formatter(format).changes("Created", [view])
 
 
 @app.command("done")
@@ -107,13 +108,7 @@ def done_command(
 
     ids = _ids(task_ids)
     views = run(ctx, complete_tasks, write=True, ids=ids, recursive=recursive)
-    if format is TextFormat.JSON:
-        _report_changes("Completed", views, format)  # every task the command changed
-        return
-    named = len(set(ids))
-    _report_changes("Completed", views[:named], format)
-    if subtasks := len(views) - named:
-        write(f"... and {subtasks} subtask{'s' if subtasks != 1 else ''}\n")
+    formatter(format).changes("Completed", views, named=len(set(ids)))
 
 
 @app.command("undone")
@@ -125,7 +120,7 @@ def undone_command(
     from taskcli.services.writing import reopen_tasks
 
     views = run(ctx, reopen_tasks, write=True, ids=_ids(task_ids))
-    _report_changes("Reopened", views, format)
+    formatter(format).changes("Reopened", views)
 
 
 @app.command("edit")
@@ -180,7 +175,7 @@ def edit_command(
     if patch.is_empty():
         raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
     view = run(ctx, edit_task, write=True, task_id=validate_task_id(task_id), patch=patch)
-    _report_changes("Updated", [view], format)
+    formatter(format).changes("Updated", [view])
 
 
 @app.command("move")
@@ -202,7 +197,7 @@ def move_command(
         raise UsageError("give exactly one of --parent PID or --root")
     parent_id = validate_task_id(parent) if parent is not None else None
     view = run(ctx, move_task, write=True, task_id=validate_task_id(task_id), parent_id=parent_id)
-    _report_changes("Moved", [view], format)
+    formatter(format).changes("Moved", [view])
 
 
 @app.command("rm")
@@ -257,13 +252,3 @@ def _removal_question(tasks: tuple[TaskView, ...], descendants: int) -> str:
     names = ", ".join(f"{view.id} ({terminal_safe(view.title)})" for view in tasks)
     extra = f" and {descendants} subtask{'s' if descendants != 1 else ''}" if descendants else ""
     return f"Delete task {names}{extra}?"
-
-
-def _report_changes(verb: str, views: list[TaskView], format: TextFormat) -> None:
-    from taskcli import render
-
-    if format is TextFormat.JSON:
-        objects = [render.task_object(view) for view in views]
-        write(render.to_json(objects[0] if verb in ("Created", "Updated", "Moved") else objects))
-    else:
-        write("".join(render.change_line(verb, view) + "\n" for view in views))
