@@ -1,4 +1,4 @@
-"""The human formats on stdout: styled and fitted on a terminal, plain when piped."""
+"""The human formats on stdout: Rich renderables on a terminal, plain text when piped."""
 
 from __future__ import annotations
 
@@ -6,26 +6,34 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from taskcli.cli._output import show, write, write_styled
+from taskcli.cli._output import show, styled
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from taskcli.domain import HistoryEntry, OperationView, TaskDetail, TaskView, TreeNode
 
 
 def task_table(views: Sequence[TaskView], *, now: datetime) -> None:
     from taskcli import render
 
-    write_styled(
-        lambda style, width, cell_width: render.task_table(
-            views, now=now, style=style, width=width, cell_width=cell_width
-        )
-    )
+    def rich() -> RenderableType:
+        from taskcli.render_rich import TaskTable
+
+        return TaskTable(views, now=now)
+
+    styled(lambda: render.task_table(views, now=now, style=render.plain), rich)
 
 
 def task_forest(nodes: Sequence[TreeNode]) -> None:
     from taskcli import render
 
-    write_styled(lambda style, _width, _cells: render.task_tree(nodes, style=style))
+    def rich() -> RenderableType:
+        from taskcli.render_rich import TaskForest
+
+        return TaskForest(nodes)
+
+    styled(lambda: render.task_tree(nodes), rich)
 
 
 def task_detail(detail: TaskDetail) -> None:
@@ -37,10 +45,19 @@ def task_detail(detail: TaskDetail) -> None:
 def operations(operations: Sequence[OperationView]) -> None:
     from taskcli import render
 
-    write(render.operations_table(operations))
+    _text_block(render.operations_table(operations))
 
 
 def history(entries: Sequence[HistoryEntry]) -> None:
     from taskcli import render
 
-    write(render.history_text(entries))
+    _text_block(render.history_text(entries))
+
+
+def _text_block(text: str) -> None:
+    def rich() -> RenderableType:
+        from taskcli.render_rich import TextBlock
+
+        return TextBlock(text)
+
+    styled(lambda: text, rich)
