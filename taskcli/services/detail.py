@@ -5,7 +5,7 @@ is four statements whatever the size of the forest, one fewer in all than
 loading views query by query (``tests/test_query_counts.py``). Whole forests
 keep the flat query in ``queries``: ``selectinload`` over every level measured
 1.3-1.9x slower there and its statement count grows with the depth
-(``python bench/run.py``, the ``selectinload`` rows).
+(``python bench/tree_loading.py``).
 """
 
 from __future__ import annotations
