@@ -22,7 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from taskcli.domain import TaskDetail, TaskView, TreeNode
-from taskcli.render import (
+from taskcli.layout import (
     Styler,
     format_due,
     local_time,

@@ -15,25 +15,25 @@ if TYPE_CHECKING:
 
 
 def task_table(views: Sequence[TaskView], *, now: datetime) -> None:
-    from taskcli import render
+    from taskcli import layout
 
     def rich() -> RenderableType:
         from taskcli.render_rich import TaskTable
 
         return TaskTable(views, now=now)
 
-    styled(lambda: render.task_table(views, now=now, style=render.plain), rich)
+    styled(lambda: layout.task_table(views, now=now, style=layout.plain), rich)
 
 
 def task_forest(nodes: Sequence[TreeNode]) -> None:
-    from taskcli import render
+    from taskcli import layout
 
     def rich() -> RenderableType:
         from taskcli.render_rich import TaskForest
 
         return TaskForest(nodes)
 
-    styled(lambda: render.task_tree(nodes), rich)
+    styled(lambda: layout.task_tree(nodes), rich)
 
 
 def task_detail(detail: TaskDetail) -> None:
@@ -43,15 +43,15 @@ def task_detail(detail: TaskDetail) -> None:
 
 
 def operations(operations: Sequence[OperationView]) -> None:
-    from taskcli import render
+    from taskcli.render_journal import operations_table
 
-    _text_block(render.operations_table(operations))
+    _text_block(operations_table(operations))
 
 
 def history(entries: Sequence[HistoryEntry]) -> None:
-    from taskcli import render
+    from taskcli.render_journal import history_text
 
-    _text_block(render.history_text(entries))
+    _text_block(history_text(entries))
 
 
 def _text_block(text: str) -> None:

@@ -91,7 +91,7 @@ class HumanFormatter(Formatter):
         _human.task_detail(detail)
 
     def changes(self, verb: str, views: Sequence[TaskView], *, named: int | None = None) -> None:
-        from taskcli.render import change_line
+        from taskcli.layout import change_line
 
         shown = views if named is None else views[:named]
         write("".join(change_line(verb, view) + "\n" for view in shown))
@@ -167,14 +167,16 @@ class JsonFormatter(Formatter):
         write(render.to_json(objects[0] if verb in SINGLE_TASK_VERBS else objects))
 
     def operations(self, operations: Sequence[OperationView]) -> None:
-        from taskcli import render
+        from taskcli.render import to_json
+        from taskcli.render_journal import operation_object
 
-        write(render.to_json([render.operation_object(o) for o in operations]))
+        write(to_json([operation_object(o) for o in operations]))
 
     def history(self, entries: Sequence[HistoryEntry]) -> None:
-        from taskcli import render
+        from taskcli.render import to_json
+        from taskcli.render_journal import history_objects
 
-        write(render.to_json(render.history_objects(entries)))
+        write(to_json(history_objects(entries)))
 
     def import_report(self, report: ImportReport) -> None:
         from taskcli import render

@@ -211,7 +211,7 @@ def rm_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y."""
-    from taskcli.render import change_line
+    from taskcli.layout import change_line
     from taskcli.services.writing import plan_removal, remove_tasks
 
     ids = _ids(task_ids)
