@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, Group, RenderableType
+from rich.console import COLOR_SYSTEMS, Console, ConsoleOptions, Group, RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
@@ -40,7 +40,7 @@ def ansi_styler(console: Console) -> Styler:
     """Style text the way ``console`` would: its colour system, NO_COLOR (bold stays)."""
     if console.color_system is None:
         return plain
-    color_system = console.color_system
+    color_system = COLOR_SYSTEMS[console.color_system]
     no_color = console.no_color
 
     @lru_cache(maxsize=32)

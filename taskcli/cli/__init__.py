@@ -82,7 +82,7 @@ class _RecordingGroup(TyperGroup):
     it, so ``taskcli list`` never imports the journal or transfer commands.
     """
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV_KEY] = list(args)
         return super().parse_args(ctx, args)
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 SINGLE_TASK_VERBS = ("Created", "Updated", "Moved")
 
 Forest = Callable[[], "list[TreeNode]"]
-ForestStream = Callable[[Callable[..., Any]], None]
+ForestStream = Callable[[Callable[..., Any]], object]
 
 
 class Formatter:
