@@ -34,68 +34,79 @@ from taskcli.domain import (
 app = typer.Typer(rich_markup_mode=None)
 
 
+# The options of ``list``.
+StatusOption = Annotated[
+    StatusFilter,
+    typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
+]
+TagFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="Only tasks with this tag (repeatable: all of them).",
+        show_default=False,
+    ),
+]
+MinPriority = Annotated[
+    PriorityName | None,
+    typer.Option(
+        "--priority",
+        "-P",
+        case_sensitive=False,
+        help="At least this priority.",
+        show_default=False,
+    ),
+]
+DueBefore = Annotated[
+    str | None,
+    typer.Option("--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False),
+]
+Overdue = Annotated[bool, typer.Option("--overdue", help="Pending and past due.")]
+Search = Annotated[
+    str | None,
+    typer.Option(
+        "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
+    ),
+]
+ParentFilter = Annotated[
+    int | None,
+    typer.Option("--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False),
+]
+Roots = Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")]
+Sort = Annotated[
+    SortKey,
+    typer.Option(
+        "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
+    ),
+]
+Reverse = Annotated[bool, typer.Option("--reverse", help="Reverse the order.")]
+Limit = Annotated[
+    int | None,
+    typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
+]
+ListFormatOption = Annotated[
+    ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+
+
 @app.command("list")
 @guarded
 def list_command(
     ctx: typer.Context,
-    status: Annotated[
-        StatusFilter,
-        typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
-    ] = StatusFilter.PENDING,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tag",
-            "-t",
-            metavar="TAG",
-            help="Only tasks with this tag (repeatable: all of them).",
-            show_default=False,
-        ),
-    ] = None,
-    priority: Annotated[
-        PriorityName | None,
-        typer.Option(
-            "--priority",
-            "-P",
-            case_sensitive=False,
-            help="At least this priority.",
-            show_default=False,
-        ),
-    ] = None,
-    due_before: Annotated[
-        str | None,
-        typer.Option(
-            "--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False
-        ),
-    ] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Pending and past due.")] = False,
-    search: Annotated[
-        str | None,
-        typer.Option(
-            "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
-        ),
-    ] = None,
-    parent: Annotated[
-        int | None,
-        typer.Option(
-            "--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False
-        ),
-    ] = None,
-    roots: Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")] = False,
-    sort: Annotated[
-        SortKey,
-        typer.Option(
-            "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
-        ),
-    ] = SortKey.DUE,
-    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
-    ] = None,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = ListFormat.TABLE,
+    status: StatusOption = StatusFilter.PENDING,
+    tag: TagFilter = None,
+    priority: MinPriority = None,
+    due_before: DueBefore = None,
+    overdue: Overdue = False,
+    search: Search = None,
+    parent: ParentFilter = None,
+    roots: Roots = False,
+    sort: Sort = SortKey.DUE,
+    reverse: Reverse = False,
+    limit: Limit = None,
+    format: ListFormatOption = ListFormat.TABLE,
 ) -> None:
     """List tasks as a flat table (pending ones unless --status says otherwise)."""
     from taskcli.services.reading import list_tasks
