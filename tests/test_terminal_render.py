@@ -67,3 +67,46 @@ def test_terminal_output_is_the_layout_byte_for_byte(
     assert shown == _expected(cli.url, command, monkeypatch)
     if command == "list":
         assert "…" in shown  # titles were shortened to the terminal's width
+
+
+PIPED_PROBE = """
+import json, os, sys
+real_exit = os._exit
+
+def report(code=0):
+    sys.stderr.write("RICH " + json.dumps("rich" in sys.modules) + "\\n")
+    sys.stderr.flush()
+    real_exit(code)
+
+os._exit = report
+sys.argv = ["taskcli", *json.loads(sys.argv[1])]
+from taskcli.main import main
+try:
+    main()
+except SystemExit as exit_:
+    report(exit_.code if isinstance(exit_.code, int) else 1)
+report()
+"""
+
+
+@pytest.mark.parametrize("args", [["list"], ["tree", "--all"], ["log"], ["history", "1"]])
+def test_piped_output_never_imports_rich(cli: Cli, args: list[str]) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from support import REPO_ROOT
+
+    cli.ok("add", "Piped")
+    result = subprocess.run(
+        [sys.executable, "-c", PIPED_PROBE, json.dumps(args)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TASKCLI_DATABASE_URL": cli.url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout
+    assert "RICH false" in result.stderr
