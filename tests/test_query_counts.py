@@ -34,8 +34,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
-        "show": 10,  # BEGIN, schema, task (3), ancestors (2), subtasks (3)
-        "show-json": 10,
+        "show": 9,  # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2)
+        "show-json": 9,
         "export": 4,  # BEGIN, schema, all tags, all task records (streamed)
     },
     "postgresql": {
@@ -45,8 +45,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 5,
         "tree-all": 4,
         "subtree-json": 6,
-        "show": 10,
-        "show-json": 10,
+        "show": 9,
+        "show-json": 9,
         "export": 4,
     },
 }

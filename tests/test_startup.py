@@ -83,7 +83,12 @@ def test_pretty_exceptions_never_show_locals() -> None:
     assert app.pretty_exceptions_show_locals is False
 
 
-COMMAND_MODULES = ("taskcli.cli.tasks", "taskcli.cli.journal", "taskcli.cli.transfer")
+COMMAND_MODULES = (
+    "taskcli.cli.writing",
+    "taskcli.cli.reading",
+    "taskcli.cli.journal",
+    "taskcli.cli.transfer",
+)
 MODULE_PROBE = """
 import json, sys
 watched = set(json.loads(sys.argv[2]))
@@ -102,11 +107,12 @@ sys.stderr.write("LOADED " + json.dumps(loaded) + "\\n")
     ("args", "expected"),
     [
         (["--help"], []),
-        (["list", "--help"], ["taskcli.cli.tasks"]),
+        (["list", "--help"], ["taskcli.cli.reading"]),
+        (["add", "--help"], ["taskcli.cli.writing"]),
         (["log", "--help"], ["taskcli.cli.journal"]),
         (["export", "--help"], ["taskcli.cli.transfer"]),
     ],
-    ids=["help", "list", "log", "export"],
+    ids=["help", "list", "add", "log", "export"],
 )
 def test_only_the_invoked_commands_module_is_imported(args: list[str], expected: list[str]) -> None:
     """``taskcli list`` never imports the journal or transfer commands, ``--help`` none."""
@@ -132,10 +138,31 @@ def test_command_table_agrees_with_the_commands() -> None:
     load_all_commands()
     real = {
         info.name: (info.callback.__module__, inspect.getdoc(info.callback).split("\n\n")[0])
-        for info in app.registered_commands
+        for group in app.registered_groups
+        if not isinstance(group.typer_instance.info.name, str)  # merged, not db or server
+        for info in group.typer_instance.registered_commands
         if info.callback is not None
     }
     assert real == LAZY_COMMANDS
+
+
+def test_every_command_module_is_merged() -> None:
+    """A module in ``taskcli.cli`` with commands on its own app is reachable from ``taskcli``."""
+    import importlib
+    import pkgutil
+
+    import typer
+
+    import taskcli.cli
+    from taskcli.cli import app, load_all_commands
+
+    load_all_commands()
+    merged = {id(group.typer_instance) for group in app.registered_groups}
+    for module_info in pkgutil.iter_modules(taskcli.cli.__path__, "taskcli.cli."):
+        module = importlib.import_module(module_info.name)
+        for value in vars(module).values():
+            if isinstance(value, typer.Typer) and value is not app:
+                assert id(value) in merged, f"{module_info.name} defines commands never merged"
 
 
 @pytest.mark.parametrize("columns", ["80", "50"])

@@ -15,17 +15,20 @@ from typer import _click as click  # Typer vendors Click; its Group is what we e
 from typer.core import TyperCommand, TyperGroup
 
 from taskcli import __version__
-from taskcli.cli._runtime import EXIT_BROKEN_PIPE, Invocation, error_boundary, silence_stdout
+from taskcli.cli._boundary import EXIT_BROKEN_PIPE, error_boundary, silence_stdout
+from taskcli.cli._invocation import Invocation
 from taskcli.cli.db import db_app
 from taskcli.cli.server import server_app
 
 ARGV_KEY = "taskcli.argv"
 
 
-# Command name -> (module that registers it, first paragraph of its help), in
-# the order ``--help`` lists them. Only the invoked command's module is imported
-# and built; ``--help`` reads its one-line summaries from here. A test checks
-# this table against the commands themselves.
+# Command name -> (module whose ``app`` defines it, first paragraph of its help),
+# in the order ``--help`` lists them. Each command module owns a ``typer.Typer()``
+# that is merged here with ``add_typer`` when one of its commands is looked up:
+# only the invoked command's module is imported and built; ``--help`` reads its
+# one-line summaries from here. Tests check this table against the commands and
+# that every command module in the package is merged.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "undo": (
         "taskcli.cli.journal",
@@ -35,30 +38,30 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
     "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "add": (
-        "taskcli.cli.tasks",
+        "taskcli.cli.writing",
         "Create a task: prints 'Created task 7: Title' (-q: just the id).",
     ),
     "list": (
-        "taskcli.cli.tasks",
+        "taskcli.cli.reading",
         "List tasks as a flat table (pending ones unless --status says otherwise).",
     ),
     "tree": (
-        "taskcli.cli.tasks",
+        "taskcli.cli.reading",
         "Show the task forest with rolled-up progress (done/total of all descendants).",
     ),
     "show": (
-        "taskcli.cli.tasks",
+        "taskcli.cli.reading",
         "Show one task in full: fields, ancestor path and direct subtasks.",
     ),
-    "done": ("taskcli.cli.tasks", "Complete tasks; a task with pending subtasks needs -r."),
-    "undone": ("taskcli.cli.tasks", "Reopen completed tasks."),
-    "edit": ("taskcli.cli.tasks", "Change a task's fields."),
+    "done": ("taskcli.cli.writing", "Complete tasks; a task with pending subtasks needs -r."),
+    "undone": ("taskcli.cli.writing", "Reopen completed tasks."),
+    "edit": ("taskcli.cli.writing", "Change a task's fields."),
     "move": (
-        "taskcli.cli.tasks",
+        "taskcli.cli.writing",
         "Move a task (with its subtree) under another task, or to the top level.",
     ),
     "rm": (
-        "taskcli.cli.tasks",
+        "taskcli.cli.writing",
         "Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.",
     ),
     "export": (
@@ -179,14 +182,22 @@ def _masked_url(raw: str) -> str:
         return "<invalid URL>"
 
 
-def _build_command(name: str) -> click.Command:
-    """Import the module that registers ``name`` on ``app`` and build that one command."""
+def _command_app(module_name: str) -> typer.Typer:
+    """The Typer app of one command module, merged into ``app`` the first time it is asked for."""
     import importlib
 
+    module_app: typer.Typer = importlib.import_module(module_name).app
+    if all(group.typer_instance is not module_app for group in app.registered_groups):
+        app.add_typer(module_app)
+    return module_app
+
+
+def _build_command(name: str) -> click.Command:
+    """Merge the module that defines ``name`` and build that one command."""
     from typer.main import get_command_from_info
 
-    importlib.import_module(LAZY_COMMANDS[name][0])
-    [info] = [info for info in app.registered_commands if info.name == name]
+    module_app = _command_app(LAZY_COMMANDS[name][0])
+    [info] = [info for info in module_app.registered_commands if info.name == name]
     return get_command_from_info(
         info,
         pretty_exceptions_short=app.pretty_exceptions_short,
@@ -194,12 +205,15 @@ def _build_command(name: str) -> click.Command:
     )
 
 
-def load_all_commands() -> None:
-    """Import every command module (for a process that serves many commands)."""
-    import importlib
+def command_modules() -> tuple[str, ...]:
+    """The modules whose commands load lazily, in the order ``--help`` lists them."""
+    return tuple(dict.fromkeys(module for module, _help in LAZY_COMMANDS.values()))
 
-    for module, _help in dict.fromkeys(LAZY_COMMANDS.values()):
-        importlib.import_module(module)
+
+def load_all_commands() -> None:
+    """Merge every command module (for a process that serves many commands)."""
+    for module in command_modules():
+        _command_app(module)
 
 
 def main() -> None:

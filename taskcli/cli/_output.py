@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
 
-    from taskcli.render import Styler
+    from taskcli.layout import Styler
 
 # Rich's own switches for treating a pipe as a terminal.
 _FORCE_TERMINAL = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
 # Piped output is never wrapped or cut: one task, one line.
 PIPE_WIDTH = 1_000_000
-
-Layout = Callable[["Styler", "int | None", Callable[[str], int]], str]
 
 
 def write(text: str) -> None:
@@ -79,20 +77,18 @@ def console() -> Console:
     return rich_console
 
 
-def write_styled(layout: Layout) -> None:
-    """Text laid out by ``layout(style, width, cell_width)``: coloured and fitted on a terminal."""
-    from taskcli.render import plain
+def styled(plain_text: Callable[[], str], renderable: Callable[[], RenderableType]) -> None:
+    """A Rich renderable printed by a Rich console on a terminal; ``plain_text`` when piped.
 
+    The renderable lays its own lines out (it is never cropped or wrapped
+    again); a pipe gets the plain text without importing Rich.
+    """
     if _maybe_terminal():
-        from rich.cells import cell_len
-
-        from taskcli.render_rich import ansi_styler
-
         terminal = console()
         if terminal.is_terminal:
-            write(layout(ansi_styler(terminal), terminal.width, cell_len))
+            terminal.print(renderable(), crop=False, end="")
             return
-    write(layout(plain, None, len))
+    write(plain_text())
 
 
 def show(build: Callable[[Styler], RenderableType]) -> None:

@@ -1,5 +1,4 @@
-"""The one bridge from a Typer command into async code, and the one place
-where errors become an ``Error:`` line and an exit code.
+"""The one bridge from a Typer command into async code.
 
 A command calls ``run(ctx, service, write=..., **kwargs)``: one event loop
 creates the engine, opens a session and a transaction, checks the schema
@@ -9,107 +8,21 @@ closes. The service returns plain, fully loaded data for the renderer.
 
 from __future__ import annotations
 
-import errno
-import functools
-import os
-import sys
-import traceback
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
-from taskcli.cli import _commit
-from taskcli.config import ENV_DEBUG, Settings, resolve_settings
-from taskcli.domain import journal_user_name
-from taskcli.errors import (
-    EXIT_DATABASE,
-    EXIT_INTERNAL,
-    DatabaseError,
-    DatabaseReadOnly,
-    DatabaseUnreachable,
-    Interrupted,
-    TaskcliError,
-)
-from taskcli.textsafe import terminal_safe
+from taskcli.cli import _commit, _test_hooks
+from taskcli.cli._first_use import bootstrap, prepare_database, with_os_reason
+from taskcli.cli._invocation import JournalEntry, journal_entry, settings_of
+from taskcli.config import Settings
+from taskcli.errors import DatabaseReadOnly, DatabaseUnreachable
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
 
 T = TypeVar("T")
-R = TypeVar("R")
-P = ParamSpec("P")
-EXIT_BROKEN_PIPE = 141
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """Who runs which command: what a write command files in the journal."""
-
-    user: str
-    command: str
-
-
-@dataclass
-class Invocation:
-    """What the root callback learned; settings are resolved only when needed."""
-
-    db_option: str | None = None
-    command: str = "taskcli"
-    _settings: Settings | None = None
-
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = resolve_settings(self.db_option)
-        return self._settings
-
-
-def settings_of(ctx: typer.Context) -> Settings:
-    invocation = ctx.find_object(Invocation)
-    return (invocation or Invocation()).settings()
-
-
-def journal_entry(ctx: typer.Context) -> JournalEntry:
-    """The journal's user: ``login@role`` on PostgreSQL, the OS login on SQLite.
-
-    The role is the one taskcli logs in as, so a team with a role per person
-    gets per-person undo even from one shared OS login, and a changed
-    ``LOGNAME`` alone never reaches another role's commands.
-    """
-    import getpass
-
-    invocation = ctx.find_object(Invocation) or Invocation()
-    try:
-        login = getpass.getuser()
-    except (KeyError, OSError):
-        login = "unknown"
-    role = _database_role(invocation.settings(), login)
-    user = login if role is None else f"{login}@{role}"
-    return JournalEntry(user=journal_user_name(user), command=invocation.command)
-
-
-def _database_role(settings: Settings, login: str) -> str | None:
-    """The PostgreSQL role as libpq picks it: URL or service user, ``PGUSER``, the login."""
-    if settings.database.backend != "postgresql":
-        return None
-    from taskcli.db.engine import resolve_postgresql
-
-    target, _ = resolve_postgresql(settings.database, os.environ)
-    return target.username or os.environ.get("PGUSER") or login
-
-
-def guarded(command: Callable[P, R]) -> Callable[P, R]:
-    """Run a whole command inside the error boundary (signature kept for Typer)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with error_boundary():
-            return command(*args, **kwargs)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    return wrapper
 
 
 def run(
@@ -146,32 +59,16 @@ def execute(
 
     from taskcli.db.schema import FreshDatabase
 
-    _prepare_database(settings)
+    prepare_database(settings)
     try:
         try:
             return asyncio.run(_execute(settings, service, write, entry, kwargs))
         except FreshDatabase:
             # Another process created the file and is still migrating it.
-            _bootstrap(settings)
+            bootstrap(settings)
             return asyncio.run(_execute(settings, service, write, entry, kwargs))
     except (DatabaseUnreachable, DatabaseReadOnly) as error:
-        raise _with_os_reason(error, settings) from None
-
-
-def _with_os_reason(error: DatabaseError, settings: Settings) -> DatabaseError:
-    """Add the system's reason (read-only file system, permission denied) SQLite leaves out."""
-    from taskcli.db import files
-
-    path = settings.database.path
-    if settings.database.backend != "sqlite" or path is None:
-        return error
-    translated = str(error).startswith(f"cannot open database {path}:")
-    if isinstance(error, DatabaseReadOnly) or translated:
-        return error  # the driver's error came with its reason already
-    reason = files.open_failure_reason(path)
-    if reason is None:
-        return error
-    return type(error)(f"cannot open database {path}: {reason}")
+        raise with_os_reason(error, settings) from None
 
 
 async def _execute(
@@ -196,13 +93,13 @@ async def _execute(
                 else:
                     result = await _journaled(session, entry, settings, service, kwargs)
                 if write:
-                    await _pause_before_commit_for_tests()
+                    await _test_hooks.pause_before_commit()
                     await _enter_commit()
                 else:
-                    await _pause_for_tests("TASKCLI_TEST_PAUSE_IN_READ", "paused in read")
+                    await _test_hooks.pause("TASKCLI_TEST_PAUSE_IN_READ", "paused in read")
             if write:
                 _commit.mark_committed()
-                await _pause_after_commit_for_tests()
+                await _test_hooks.pause_after_commit()
             return result
         finally:
             await engine.dispose()
@@ -237,119 +134,3 @@ async def _journaled(
         session, operation_id=operation_id, user=entry.user, keep=settings.journal_keep
     )
     return result
-
-
-async def _pause_before_commit_for_tests() -> None:
-    """Crash tests kill the process here, with every write done and nothing committed.
-
-    Active only with ``TASKCLI_TESTING=1`` and ``TASKCLI_TEST_PAUSE_BEFORE_COMMIT=<seconds>``.
-    """
-    if os.environ.get("TASKCLI_TESTING") != "1":
-        return
-    seconds = os.environ.get("TASKCLI_TEST_PAUSE_BEFORE_COMMIT")
-    if seconds:
-        import asyncio
-
-        sys.stderr.write("taskcli-test: paused before commit\n")
-        sys.stderr.flush()
-        await asyncio.sleep(float(seconds))
-
-
-async def _pause_after_commit_for_tests() -> None:
-    """Signal tests interrupt the process here, just after COMMIT returned."""
-    await _pause_for_tests("TASKCLI_TEST_PAUSE_AFTER_COMMIT", "paused after commit")
-
-
-async def _pause_for_tests(variable: str, marker: str) -> None:
-    """Wait ``$variable`` seconds, announced on stderr; only with ``TASKCLI_TESTING=1``."""
-    if os.environ.get("TASKCLI_TESTING") != "1":
-        return
-    seconds = os.environ.get(variable)
-    if seconds:
-        import asyncio
-
-        sys.stderr.write(f"taskcli-test: {marker}\n")
-        sys.stderr.flush()
-        await asyncio.sleep(float(seconds))
-
-
-def _prepare_database(settings: Settings) -> None:
-    """First use of a SQLite file creates it at head; warn if others can read it."""
-    database = settings.database
-    if database.backend != "sqlite" or database.path is None:
-        return
-    from taskcli.db import files
-
-    # Refused before aiosqlite tries to open it: a failed open there can leave
-    # its worker thread printing "Event loop is closed" after asyncio.run ends,
-    # and a FIFO would block the open forever.
-    files.check_regular_file(database.path)
-    if database.path.exists() and not os.access(database.path, os.R_OK):
-        raise DatabaseUnreachable(f"cannot open database {database.path}: permission denied")
-    if files.needs_creation(database.path):
-        _bootstrap(settings)
-    elif (warning := files.loose_permissions_warning(database.path)) is not None:
-        print_message(warning)
-
-
-def _bootstrap(settings: Settings) -> None:
-    from taskcli.db.migrate import bootstrap_sqlite
-
-    bootstrap_sqlite(settings)
-
-
-def print_message(message: str) -> None:
-    """A line for the user on stderr (never mixed into data on stdout)."""
-    sys.stderr.write(terminal_safe(message) + "\n")
-    sys.stderr.flush()
-
-
-@contextmanager
-def error_boundary() -> Iterator[None]:
-    """Turn every failure into one ``Error:`` line on stderr and the SPEC's exit code."""
-    try:
-        yield
-    except (typer.Exit, typer.Abort):
-        raise
-    except TaskcliError as error:
-        _debug_traceback()
-        _fail(str(error), error.exit_code)
-    except KeyboardInterrupt:
-        _fail(_commit.interrupted_message(), Interrupted.exit_code)
-    except BrokenPipeError:
-        silence_stdout()
-        raise typer.Exit(EXIT_BROKEN_PIPE) from None
-    except OSError as error:
-        # Only output is written outside the database layer (which translates its own).
-        if error.errno == errno.EPIPE:
-            silence_stdout()
-            raise typer.Exit(EXIT_BROKEN_PIPE) from None
-        _debug_traceback()
-        _fail(_commit.output_failure(error.strerror or str(error)), EXIT_DATABASE)
-    except Exception:
-        _debug_traceback()
-        _fail(
-            "internal error (a bug in taskcli); rerun with TASKCLI_DEBUG=1 for details",
-            EXIT_INTERNAL,
-        )
-
-
-def _fail(message: str, exit_code: int) -> None:
-    print_message(f"Error: {message}")
-    raise typer.Exit(exit_code) from None
-
-
-def _debug_traceback() -> None:
-    # The standard traceback shows no local variables, so no secrets.
-    if os.environ.get(ENV_DEBUG, "") not in ("", "0"):
-        traceback.print_exc(file=sys.stderr)
-
-
-def silence_stdout() -> None:
-    """After a closed pipe, send further output (and the final flush) nowhere."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass

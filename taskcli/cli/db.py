@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli._runtime import guarded, print_message, settings_of
+from taskcli.cli._boundary import guarded, print_message
+from taskcli.cli._invocation import settings_of
 
 db_app = typer.Typer(
     name="db",
@@ -72,8 +73,7 @@ def _confirm_downgrade(ctx: typer.Context, revision: str) -> bool:
     )
     if not sys.stdin.isatty():
         raise UsageError(
-            f"db downgrade on PostgreSQL would revert {what} with no backup; "
-            "pass --yes to confirm"
+            f"db downgrade on PostgreSQL would revert {what} with no backup; pass --yes to confirm"
         )
     return typer.confirm(question, default=False, err=True)
 

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli import app
-from taskcli.cli._output import write
-from taskcli.cli._runtime import guarded, journal_entry, run
+from taskcli.cli._boundary import guarded
+from taskcli.cli._invocation import journal_entry
+from taskcli.cli._runtime import run
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import TaskId, TextFormat, TextFormatOption
 from taskcli.domain import MAX_COUNT, validate_task_id
 
@@ -29,6 +30,10 @@ Force = Annotated[
 ]
 
 
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
+
+
 @app.command("undo")
 @guarded
 def undo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> None:
@@ -41,7 +46,7 @@ def undo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
     reverted = run(
         ctx, service, write=True, journal=False, user=entry.user, steps=steps, force=force
     )
-    _report("Undid", reverted)
+    formatter(TextFormat.TEXT).reverted("Undid", reverted)
 
 
 @app.command("redo")
@@ -56,7 +61,7 @@ def redo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
     reverted = run(
         ctx, service, write=True, journal=False, user=entry.user, steps=steps, force=force
     )
-    _report("Redid", reverted)
+    formatter(TextFormat.TEXT).reverted("Redid", reverted)
 
 
 @app.command("log")
@@ -71,14 +76,10 @@ def log_command(
     ] = LogFormat.TABLE,
 ) -> None:
     """List the journaled commands, newest first."""
-    from taskcli import render
     from taskcli.services.history import list_operations
 
     operations = run(ctx, list_operations, write=False, limit=limit)
-    if format is LogFormat.JSON:
-        write(render.to_json([render.operation_object(o) for o in operations]))
-    else:
-        write(render.operations_table(operations))
+    formatter(format).operations(operations)
 
 
 @app.command("history")
@@ -87,23 +88,7 @@ def history_command(
     ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
 ) -> None:
     """Show one task's changes over time, field by field."""
-    from taskcli import render
     from taskcli.services.history import task_history
 
     entries = run(ctx, task_history, write=False, task_id=validate_task_id(task_id))
-    if format is TextFormat.JSON:
-        write(render.to_json(render.history_objects(entries)))
-    else:
-        write(render.history_text(entries))
-
-
-def _report(verb: str, reverted: list[object]) -> None:
-    from taskcli.services.journal import Reverted
-    from taskcli.textsafe import terminal_safe
-
-    lines = []
-    for item in reverted:
-        assert isinstance(item, Reverted)
-        command = terminal_safe(item.command)
-        lines.append(f"{verb} operation {item.operation_id}: {command} ({item.rows} rows)")
-    write("".join(f"{line}\n" for line in lines))
+    formatter(format).history(entries)

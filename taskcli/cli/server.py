@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from taskcli.cli._runtime import guarded, print_message
+from taskcli.cli._boundary import guarded, print_message
 
 server_app = typer.Typer(
     name="server",

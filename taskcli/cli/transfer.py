@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli import app
+from taskcli.cli._boundary import guarded
 from taskcli.cli._output import write, write_stdout
-from taskcli.cli._runtime import guarded, run
+from taskcli.cli._runtime import run
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
 
@@ -20,6 +21,10 @@ from taskcli.errors import UsageError
 class ImportSource(StrEnum):
     TASKCLI = "taskcli"
     TASKWARRIOR = "taskwarrior"
+
+
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command("export")
@@ -109,7 +114,7 @@ def import_command(
         records = parse_export(load_json(text, "the file"))
     report = run(ctx, import_records, write=True, records=records)
     report.skipped, report.notes = report_extra.skipped, report_extra.notes
-    _print_report(report, format)
+    formatter(format).import_report(report)
 
 
 def _read(source: str) -> str:
@@ -121,28 +126,3 @@ def _read(source: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{source} is not UTF-8 text") from None
-
-
-def _print_report(report: object, format: TextFormat) -> None:
-    from taskcli import render
-    from taskcli.records import ImportReport
-
-    assert isinstance(report, ImportReport)
-    if format is TextFormat.JSON:
-        write(
-            render.to_json(
-                {
-                    "imported": len(report.created),
-                    "already_present": report.already_present,
-                    "skipped": report.skipped,
-                    "ids": report.created,
-                }
-            )
-        )
-        return
-    parts = [f"Imported {len(report.created)} task{'s' if len(report.created) != 1 else ''}"]
-    if report.already_present:
-        parts.append(f"{report.already_present} already present")
-    parts += [f"skipped {count} {reason}" for reason, count in sorted(report.skipped.items())]
-    line = ", ".join(parts) + ("; " + "; ".join(report.notes) if report.notes else "")
-    write(line + "\n")

@@ -101,9 +101,12 @@ def preload() -> None:
     import taskcli.db.errors
     import taskcli.db.migrate
     import taskcli.db.schema
+    import taskcli.layout
     import taskcli.render
+    import taskcli.render_journal
     import taskcli.render_rich
     import taskcli.services.bulk
+    import taskcli.services.detail
     import taskcli.services.history
     import taskcli.services.journal
     import taskcli.services.reading

@@ -9,12 +9,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from taskcli import queries
-from taskcli.domain import Progress, Status, TaskDetail, TaskFilter, TaskView, TreeNode
+from taskcli.domain import Progress, Status, TaskFilter, TaskView, TreeNode
 from taskcli.services._common import (
     dialect_name,
     load_views,
     require_task,
-    require_tasks,
     rows,
     tags_by_task,
 )
@@ -243,14 +242,6 @@ def _assemble(
 
 def _with_progress(view: TaskView, progress: Progress) -> TaskView:
     return replace(view, progress=progress)
-
-
-async def show_task(session: AsyncSession, *, task_id: int) -> TaskDetail:
-    """One task in full, with its ancestor path (root first) and direct subtasks."""
-    [found] = await require_tasks(session, [task_id], with_progress=True)
-    ancestors = await load_views(session, queries.select_ancestors(task_id))
-    subtasks = await load_views(session, queries.select_children(task_id), with_progress=True)
-    return TaskDetail(task=found, ancestors=tuple(ancestors), subtasks=tuple(subtasks))
 
 
 async def id_titles(

@@ -1,45 +1,40 @@
-"""The task commands: parse and validate → ``run(service)`` → render."""
+"""The writing commands (add, done, undone, edit, move, rm): validate, run, report."""
 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 from typing import Annotated
 
 import typer
 
-from taskcli.cli import app
-from taskcli.cli._output import show, write, write_readable, write_styled
-from taskcli.cli._runtime import guarded, print_message, run
+from taskcli.cli._boundary import guarded, print_message
+from taskcli.cli._output import write
+from taskcli.cli._runtime import run
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     DueOption,
-    ListFormat,
-    PriorityName,
     PriorityOption,
     TaskId,
     TaskIds,
     TextFormat,
     TextFormatOption,
-    TreeFormat,
 )
 from taskcli.dates import parse_date
 from taskcli.domain import (
-    MAX_COUNT,
     UNSET,
     NewTask,
     Priority,
-    SortKey,
-    StatusFilter,
-    TaskFilter,
     TaskPatch,
     TaskView,
     validate_note,
-    validate_search,
     validate_tag,
     validate_task_id,
     validate_title,
 )
 from taskcli.errors import UsageError
+
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command("add")
@@ -95,150 +90,7 @@ def add_command(
     if quiet:
         write(f"{view.id}\n")
     else:
-        _report_changes("Created", [view], format)
-
-
-@app.command("list")
-@guarded
-def list_command(
-    ctx: typer.Context,
-    status: Annotated[
-        StatusFilter,
-        typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
-    ] = StatusFilter.PENDING,
-    tag: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tag",
-            "-t",
-            metavar="TAG",
-            help="Only tasks with this tag (repeatable: all of them).",
-            show_default=False,
-        ),
-    ] = None,
-    priority: Annotated[
-        PriorityName | None,
-        typer.Option(
-            "--priority",
-            "-P",
-            case_sensitive=False,
-            help="At least this priority.",
-            show_default=False,
-        ),
-    ] = None,
-    due_before: Annotated[
-        str | None,
-        typer.Option(
-            "--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False
-        ),
-    ] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="Pending and past due.")] = False,
-    search: Annotated[
-        str | None,
-        typer.Option(
-            "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
-        ),
-    ] = None,
-    parent: Annotated[
-        int | None,
-        typer.Option(
-            "--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False
-        ),
-    ] = None,
-    roots: Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")] = False,
-    sort: Annotated[
-        SortKey,
-        typer.Option(
-            "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
-        ),
-    ] = SortKey.DUE,
-    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
-    limit: Annotated[
-        int | None,
-        typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
-    ] = None,
-    format: Annotated[
-        ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = ListFormat.TABLE,
-) -> None:
-    """List tasks as a flat table (pending ones unless --status says otherwise)."""
-    from taskcli.services.reading import list_tasks
-
-    task_filter = TaskFilter(
-        status=status,
-        tags=tuple(validate_tag(name) for name in tag or ()),
-        min_priority=Priority.parse(priority) if priority else None,
-        due_before=parse_date(due_before) if due_before is not None else None,
-        overdue=overdue,
-        search=validate_search(search) if search else None,
-        parent_id=validate_task_id(parent) if parent is not None else None,
-        roots=roots,
-        sort=sort,
-        reverse=reverse,
-        limit=limit,
-    )
-    now = datetime.now().astimezone()
-    detail = format is not ListFormat.IDS
-    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now, detail=detail)
-    _write_views(views, format, now=now)
-
-
-@app.command("tree")
-@guarded
-def tree_command(
-    ctx: typer.Context,
-    task_id: Annotated[
-        int | None,
-        typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
-    ] = None,
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
-        ),
-    ] = None,
-    all_tasks: Annotated[bool, typer.Option("--all", "-a", help="Include done tasks.")] = False,
-    format: Annotated[
-        TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = TreeFormat.TREE,
-) -> None:
-    """Show the task forest with rolled-up progress (done/total of all descendants)."""
-    from taskcli import render
-    from taskcli.services.reading import get_tree, stream_forest
-
-    root_id = validate_task_id(task_id) if task_id is not None else None
-    if format is TreeFormat.JSON and root_id is None:
-        writer = render.TreeJsonWriter(sys.stdout.write)
-        run(ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=writer.node)
-        writer.finish()
-        sys.stdout.flush()
-        return
-    nodes = run(ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks)
-    if format is TreeFormat.JSON:
-        objects = render.tree_objects(nodes)
-        write(render.to_json(objects[0] if root_id is not None and objects else objects))
-    elif format is TreeFormat.OUTLINE:
-        write_readable(render.tree_outline(nodes))
-    else:
-        write_styled(lambda style, _width, _cells: render.task_tree(nodes, style=style))
-
-
-@app.command("show")
-@guarded
-def show_command(
-    ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
-) -> None:
-    """Show one task in full: fields, ancestor path and direct subtasks."""
-    from taskcli import render
-    from taskcli.services.reading import show_task
-
-    detail = run(ctx, show_task, write=False, task_id=validate_task_id(task_id))
-    if format is TextFormat.JSON:
-        write(render.to_json(render.detail_object(detail)))
-    else:
-        from taskcli.render_rich import task_detail
-
-        show(lambda style: task_detail(detail, style))
+        formatter(format).changes("Created", [view])
 
 
 @app.command("done")
@@ -256,13 +108,7 @@ def done_command(
 
     ids = _ids(task_ids)
     views = run(ctx, complete_tasks, write=True, ids=ids, recursive=recursive)
-    if format is TextFormat.JSON:
-        _report_changes("Completed", views, format)  # every task the command changed
-        return
-    named = len(set(ids))
-    _report_changes("Completed", views[:named], format)
-    if subtasks := len(views) - named:
-        write(f"... and {subtasks} subtask{'s' if subtasks != 1 else ''}\n")
+    formatter(format).changes("Completed", views, named=len(set(ids)))
 
 
 @app.command("undone")
@@ -274,7 +120,7 @@ def undone_command(
     from taskcli.services.writing import reopen_tasks
 
     views = run(ctx, reopen_tasks, write=True, ids=_ids(task_ids))
-    _report_changes("Reopened", views, format)
+    formatter(format).changes("Reopened", views)
 
 
 @app.command("edit")
@@ -329,7 +175,7 @@ def edit_command(
     if patch.is_empty():
         raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
     view = run(ctx, edit_task, write=True, task_id=validate_task_id(task_id), patch=patch)
-    _report_changes("Updated", [view], format)
+    formatter(format).changes("Updated", [view])
 
 
 @app.command("move")
@@ -351,7 +197,7 @@ def move_command(
         raise UsageError("give exactly one of --parent PID or --root")
     parent_id = validate_task_id(parent) if parent is not None else None
     view = run(ctx, move_task, write=True, task_id=validate_task_id(task_id), parent_id=parent_id)
-    _report_changes("Moved", [view], format)
+    formatter(format).changes("Moved", [view])
 
 
 @app.command("rm")
@@ -365,7 +211,7 @@ def rm_command(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y."""
-    from taskcli.render import change_line
+    from taskcli.layout import change_line
     from taskcli.services.writing import plan_removal, remove_tasks
 
     ids = _ids(task_ids)
@@ -406,30 +252,3 @@ def _removal_question(tasks: tuple[TaskView, ...], descendants: int) -> str:
     names = ", ".join(f"{view.id} ({terminal_safe(view.title)})" for view in tasks)
     extra = f" and {descendants} subtask{'s' if descendants != 1 else ''}" if descendants else ""
     return f"Delete task {names}{extra}?"
-
-
-def _report_changes(verb: str, views: list[TaskView], format: TextFormat) -> None:
-    from taskcli import render
-
-    if format is TextFormat.JSON:
-        objects = [render.task_object(view) for view in views]
-        write(render.to_json(objects[0] if verb in ("Created", "Updated", "Moved") else objects))
-    else:
-        write("".join(render.change_line(verb, view) + "\n" for view in views))
-
-
-def _write_views(views: list[TaskView], format: ListFormat, *, now: datetime) -> None:
-    from taskcli import render
-
-    if format is ListFormat.JSON:
-        write(render.tasks_json(views))
-    elif format is ListFormat.CSV:
-        write_readable(render.tasks_csv(views))
-    elif format is ListFormat.IDS:
-        write(render.tasks_ids(views))
-    else:
-        write_styled(
-            lambda style, width, cell_width: render.task_table(
-                views, now=now, style=style, width=width, cell_width=cell_width
-            )
-        )

@@ -1,0 +1,181 @@
+"""The reading commands (list, tree, show): parse and validate → ``run(service)`` → render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from taskcli.cli._boundary import guarded
+from taskcli.cli._runtime import run
+from taskcli.cli.formats import formatter
+from taskcli.cli.options import (
+    ListFormat,
+    PriorityName,
+    TaskId,
+    TextFormat,
+    TextFormatOption,
+    TreeFormat,
+)
+from taskcli.dates import parse_date
+from taskcli.domain import (
+    MAX_COUNT,
+    Priority,
+    SortKey,
+    StatusFilter,
+    TaskFilter,
+    validate_search,
+    validate_tag,
+    validate_task_id,
+)
+
+# Merged into the main application by ``taskcli.cli`` (``add_typer``).
+app = typer.Typer(rich_markup_mode=None)
+
+
+# The options of ``list``.
+StatusOption = Annotated[
+    StatusFilter,
+    typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
+]
+TagFilter = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="Only tasks with this tag (repeatable: all of them).",
+        show_default=False,
+    ),
+]
+MinPriority = Annotated[
+    PriorityName | None,
+    typer.Option(
+        "--priority",
+        "-P",
+        case_sensitive=False,
+        help="At least this priority.",
+        show_default=False,
+    ),
+]
+DueBefore = Annotated[
+    str | None,
+    typer.Option("--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False),
+]
+Overdue = Annotated[bool, typer.Option("--overdue", help="Pending and past due.")]
+Search = Annotated[
+    str | None,
+    typer.Option(
+        "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
+    ),
+]
+ParentFilter = Annotated[
+    int | None,
+    typer.Option("--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False),
+]
+Roots = Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")]
+Sort = Annotated[
+    SortKey,
+    typer.Option(
+        "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
+    ),
+]
+Reverse = Annotated[bool, typer.Option("--reverse", help="Reverse the order.")]
+Limit = Annotated[
+    int | None,
+    typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
+]
+ListFormatOption = Annotated[
+    ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+
+
+@app.command("list")
+@guarded
+def list_command(
+    ctx: typer.Context,
+    status: StatusOption = StatusFilter.PENDING,
+    tag: TagFilter = None,
+    priority: MinPriority = None,
+    due_before: DueBefore = None,
+    overdue: Overdue = False,
+    search: Search = None,
+    parent: ParentFilter = None,
+    roots: Roots = False,
+    sort: Sort = SortKey.DUE,
+    reverse: Reverse = False,
+    limit: Limit = None,
+    format: ListFormatOption = ListFormat.TABLE,
+) -> None:
+    """List tasks as a flat table (pending ones unless --status says otherwise)."""
+    from taskcli.services.reading import list_tasks
+
+    task_filter = TaskFilter(
+        status=status,
+        tags=tuple(validate_tag(name) for name in tag or ()),
+        min_priority=Priority.parse(priority) if priority else None,
+        due_before=parse_date(due_before) if due_before is not None else None,
+        overdue=overdue,
+        search=validate_search(search) if search else None,
+        parent_id=validate_task_id(parent) if parent is not None else None,
+        roots=roots,
+        sort=sort,
+        reverse=reverse,
+        limit=limit,
+    )
+    now = datetime.now().astimezone()
+    chosen = formatter(format)
+    detail = chosen.needs_views
+    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now, detail=detail)
+    chosen.task_list(views, now=now)
+
+
+@app.command("tree")
+@guarded
+def tree_command(
+    ctx: typer.Context,
+    task_id: Annotated[
+        int | None,
+        typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
+        ),
+    ] = None,
+    all_tasks: Annotated[bool, typer.Option("--all", "-a", help="Include done tasks.")] = False,
+    format: Annotated[
+        TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = TreeFormat.TREE,
+) -> None:
+    """Show the task forest with rolled-up progress (done/total of all descendants)."""
+    from taskcli.services.reading import get_tree, stream_forest
+
+    root_id = validate_task_id(task_id) if task_id is not None else None
+    chosen = formatter(format)
+    if root_id is not None:
+        nodes = run(
+            ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks
+        )
+        chosen.task_tree(nodes, single=True)
+        return
+    chosen.task_forest(
+        lambda: run(ctx, get_tree, write=False, root_id=None, depth=depth, include_done=all_tasks),
+        lambda sink: run(
+            ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=sink
+        ),
+    )
+
+
+@app.command("show")
+@guarded
+def show_command(
+    ctx: typer.Context, task_id: TaskId, format: TextFormatOption = TextFormat.TEXT
+) -> None:
+    """Show one task in full: fields, ancestor path and direct subtasks."""
+    from taskcli.services.detail import show_task
+
+    detail = run(ctx, show_task, write=False, task_id=validate_task_id(task_id))
+    formatter(format).task_detail(detail)
