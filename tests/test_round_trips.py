@@ -20,7 +20,7 @@ EXPECTED = {
     ("add", "second", "-p", "1", "-t", "x"): 45,
     ("list",): 25,
     ("tree",): 23,
-    ("show", "1"): 33,
+    ("show", "1"): 31,
     ("edit", "2", "--title", "renamed"): 31,
     ("done", "2"): 35,
     ("move", "2", "--root"): 35,

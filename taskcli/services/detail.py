@@ -33,7 +33,7 @@ def _select_with_subtasks(task_id: int) -> SelectOfScalar[Task]:
     tags = _relation(Task.tags)
     return (
         select(Task)
-        .where(queries.task.c.id == task_id)
+        .where(Task.id == task_id)
         .options(selectinload(tags), selectinload(_relation(Task.children)).selectinload(tags))
     )
 
