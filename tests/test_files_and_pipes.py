@@ -387,7 +387,8 @@ def test_read_only_file_system_names_the_reason(tmp_path: Path) -> None:
     )
     assert result.stdout.split() == ["rc=3", "rc=3"], result.stderr
     assert result.stderr.splitlines() == [
-        f"Error: cannot open database {database}: read-only file system",
+        f"Error: cannot open database {database}: directory {folder} is not writable "
+        "(read-only file system)",
         f"Error: cannot write {folder}/x.json: Read-only file system",
     ]
 

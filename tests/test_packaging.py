@@ -124,3 +124,17 @@ def test_wheel_ships_migrations_and_works(tmp_path: Path) -> None:
     added = run([taskcli, "--db", database, "add", "x"], cwd=workdir, env=env)
     assert added == "Created task 1: x\n"
     assert not (tmp_path / "xdg-data").exists()
+
+
+def test_every_package_is_listed_for_the_wheel() -> None:
+    """A new ``taskcli/<package>`` missing from pyproject's list would be absent when installed."""
+    import tomllib
+
+    listed = set(
+        tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(REPO_ROOT).parts)
+        for init in (REPO_ROOT / "taskcli").rglob("__init__.py")
+    }
+    assert found <= listed

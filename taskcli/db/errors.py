@@ -203,8 +203,11 @@ def _permission_denied(
             f"permission denied: {role} may not use sequence {name} "
             f"(ask the schema owner for USAGE on it)"
         )
-    locks_rows = any(clause in (statement or "").upper() for clause in _ROW_LOCK_CLAUSES)
-    if verb in _WRITE_VERBS or locks_rows:
+    upper = (statement or "").upper()
+    locks_rows = any(clause in upper for clause in _ROW_LOCK_CLAUSES)
+    # A data-modifying CTE (``WITH … INSERT``) writes whatever its first word is.
+    writes = verb in _WRITE_VERBS or any(re.search(rf"\b{w}\b", upper) for w in _WRITE_VERBS)
+    if writes or locks_rows:
         return PermissionDenied(
             f"permission denied: {role} may not write to {kind} {name} "
             f"(ask the schema owner for INSERT, UPDATE, DELETE)"
