@@ -53,6 +53,11 @@ _ISOLATED_VARIABLES = (
     "XDG_STATE_HOME",
 )
 VIA_SERVER = os.environ.get("TASKCLI_TEST_VIA_SERVER", "") not in ("", "0")
+# For fixtures wider than one test too: no server unless asked, and any
+# server a test run starts anyway ends soon after its last command.
+if not VIA_SERVER:
+    os.environ["TASKCLI_SERVER"] = "0"
+os.environ["TASKCLI_SERVER_IDLE"] = "30"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -187,7 +187,8 @@ def test_no_file_holds_the_canary(runs: Runs) -> None:
         for name in names:
             path = Path(directory, name)
             assert CANARY not in str(path)
-            assert CANARY.encode() not in path.read_bytes(), path
+            if path.is_file():  # a command server's socket is no file to read
+                assert CANARY.encode() not in path.read_bytes(), path
 
 
 def test_unknown_query_parameter_does_not_leak(tmp_path: Path) -> None:
