@@ -75,8 +75,9 @@ def installation_key(environ: os._Environ[str] | dict[str, str] = os.environ) ->
     """A short digest of what the server has loaded: change any of it, get a new socket.
 
     Inputs: taskcli's version, the interpreter (path and version), every file
-    of the taskcli package (path, size, mtime) and the site-packages
-    directories' mtimes (pip changes them when it installs or upgrades).
+    of the taskcli package (path, size, mtime), the site-packages
+    directories' mtimes (pip changes them when it installs or upgrades), and
+    the mount, network and user namespaces the command runs in.
     """
     from taskcli import __version__
 
@@ -88,6 +89,11 @@ def installation_key(environ: os._Environ[str] | dict[str, str] = os.environ) ->
             if name.endswith(".py"):
                 info = os.stat(os.path.join(root, name))
                 parts.append(f"{root}/{name}:{info.st_size}:{info.st_mtime_ns}")
+    for namespace in ("mnt", "net", "user"):
+        # A command in another mount or network namespace (a container, ``unshare``)
+        # sees other files and hosts: it must never run in this server's.
+        with contextlib.suppress(OSError):
+            parts.append(f"{namespace}:{os.stat(f'/proc/self/ns/{namespace}').st_ino}")
     for entry in sys.path:
         if entry.endswith(("site-packages", "dist-packages")) and os.path.isdir(entry):
             parts.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
