@@ -140,6 +140,26 @@ def test_failed_export_leaves_the_target_untouched(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == []
 
 
+def _run_at_once(args: list[str], env: dict[str, str], *, count: int) -> list[str]:
+    """Start ``count`` identical ``taskcli`` processes together; each must exit 0. Their stderr."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "taskcli", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    errors = []
+    for process in processes:
+        _, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT * 2)
+        assert process.returncode == 0, stderr
+        errors.append(stderr)
+    return errors
+
+
 def test_concurrent_exports_to_one_path_each_write_a_whole_file(
     db_url: str, tmp_path: Path
 ) -> None:
@@ -147,19 +167,7 @@ def test_concurrent_exports_to_one_path_each_write_a_whole_file(
     Cli(url=db_url, env={}).ok("add", "-", input="".join(f"task {n}\n" for n in range(2000)))
     out = tmp_path / "same.json"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TASKCLI_DATABASE_URL": db_url}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "taskcli", "export", "-o", str(out)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    for process in processes:
-        _, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT * 2)
-        assert process.returncode == 0, stderr
+    for stderr in _run_at_once(["export", "-o", str(out)], env, count=4):
         assert stderr == ""
     assert len(_export_document(out)["tasks"]) == 2000  # type: ignore[arg-type]
     assert _leftovers(tmp_path) == []
@@ -409,19 +417,7 @@ def test_concurrent_upgrades_leave_one_whole_backup(tmp_path: Path) -> None:
     path = tmp_path / "tasks.db"
     _database_at(path, "0002")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TASKCLI_DATABASE_URL": f"sqlite:///{path}"}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "taskcli", "db", "upgrade"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    for process in processes:
-        _, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT * 2)
-        assert process.returncode == 0, stderr
+    _run_at_once(["db", "upgrade"], env, count=4)
     backup = tmp_path / "tasks.db.bak-0002"
     with sqlite3.connect(backup) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [
