@@ -1,7 +1,7 @@
 """The journal survives a schema change (both backends).
 
 A revision that adds a column to ``task`` and recreates the journal triggers
-with ``migrations/journal_triggers.py`` (as every such revision must) keeps
+with ``taskcli/db/journal_triggers.py`` (as every such revision must) keeps
 undo, redo and history working: undo compares only the columns the journal
 captured, and restores every column it captured, the new one included.
 """
@@ -26,7 +26,7 @@ ADDS_A_COLUMN = '''
 import sqlalchemy as sa
 from alembic import op
 
-from taskcli.migrations.journal_triggers import recreate_journal_triggers
+from taskcli.db.journal_triggers import recreate_journal_triggers
 
 revision = "0099"
 down_revision = "{head}"

@@ -7,7 +7,7 @@ SQLite (row triggers) the one-row ``journal_cursor``
 table (SQLite writers are serialised, so one row is enough). Changes made
 while no operation is open (other tools, undo itself) are not journaled.
 
-The triggers come from ``migrations/journal_triggers.py``, which reads the
+The triggers come from ``taskcli/db/journal_triggers.py``, which reads the
 column lists from the schema as it is when a revision runs; every later
 revision that changes task, tag or task_tag calls
 ``recreate_journal_triggers()`` from it.
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from taskcli.migrations.journal_triggers import create_journal_triggers, drop_journal_triggers
+from taskcli.db.journal_triggers import create_journal_triggers, drop_journal_triggers
 
 revision: str = "0003"
 down_revision: str | None = "0002"
