@@ -128,7 +128,9 @@ def test_wheel_ships_migrations_and_works(tmp_path: Path) -> None:
     # tree's taskcli, which has no taskcli.migrations: the revisions must
     # still import, and the scripts come from the checkout's migrations/.
     in_checkout = f"sqlite:///{tmp_path / 'c.db'}"
-    added = run([str(python), "-m", "taskcli", "--db", in_checkout, "add", "y"], cwd=source, env=env)
+    added = run(
+        [str(python), "-m", "taskcli", "--db", in_checkout, "add", "y"], cwd=source, env=env
+    )
     assert added == "Created task 1: y\n"
     assert not (tmp_path / "xdg-data").exists()
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 from taskcli.db.journal_triggers import create_journal_triggers, drop_journal_triggers
 
 revision: str = "0003"
