@@ -44,7 +44,7 @@ def with_os_reason(error: DatabaseError, settings: Settings) -> DatabaseError:
     translated = str(error).startswith(f"cannot open database {path}:")
     if isinstance(error, DatabaseReadOnly) or translated:
         return error  # the driver's error came with its reason already
-    reason = files.open_failure_reason(path)
+    reason = files.why_unopenable(path)
     if reason is None:
         return error
     return type(error)(f"cannot open database {path}: {reason}")

@@ -6,15 +6,14 @@ SQL parameters (engines use ``hide_parameters``).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 from sqlalchemy import exc as sa_exc
 
 from taskcli.config import DatabaseUrl
+from taskcli.db import files
 from taskcli.errors import (
     Conflict,
     ConnectionClosed,
@@ -137,12 +136,11 @@ def _translate_known(
     if url.backend == "sqlite" and url.path is not None:
         if "readonly database" in message:
             return DatabaseReadOnly(
-                f"cannot write database {url.path}: {_why_unwritable(url.path)}"
+                f"cannot write database {url.path}: {files.why_unwritable(url.path)}"
             )
         if "unable to open database file" in message:
-            return DatabaseUnreachable(
-                f"cannot open database {url.path}: {_why_unopenable(url.path)}"
-            )
+            reason = files.why_unopenable(url.path) or "the file cannot be opened"
+            return DatabaseUnreachable(f"cannot open database {url.path}: {reason}")
     for needle, cls, template in _SQLITE_MESSAGES:
         if needle in message:
             return cls(template.format(url=url, timeout=lock_timeout))
@@ -215,36 +213,6 @@ def _permission_denied(
     return PermissionDenied(
         f"permission denied for {kind} {name} (ask the schema owner for SELECT)"
     )
-
-
-def _why_unwritable(path: Path) -> str:
-    """The OS reason a SQLite file cannot be written (it and its -wal/-journal files)."""
-    if _read_only_filesystem(path):
-        return "read-only file system"
-    if path.exists() and not os.access(path, os.W_OK):
-        return "read-only (permission denied on the file)"
-    if not os.access(path.parent, os.W_OK):
-        return f"read-only (directory {path.parent} is not writable)"
-    return "read-only"
-
-
-def _why_unopenable(path: Path) -> str:
-    if not path.parent.is_dir():
-        return f"directory {path.parent} does not exist"
-    if path.exists() and not os.access(path, os.R_OK):
-        return "permission denied"
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        reason = "read-only file system" if _read_only_filesystem(path) else "permission denied"
-        return f"directory {path.parent} is not writable ({reason})"
-    return "the file cannot be opened"
-
-
-def _read_only_filesystem(path: Path) -> bool:
-    target = path if path.exists() else path.parent
-    try:
-        return bool(os.statvfs(target).f_flag & os.ST_RDONLY)
-    except OSError:
-        return False
 
 
 def _first_line(error: BaseException | None) -> str:

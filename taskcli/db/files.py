@@ -39,11 +39,19 @@ def check_regular_file(path: Path) -> None:
         raise DatabaseUnreachable(f"cannot open database {path}: permission denied")
 
 
-def open_failure_reason(path: Path) -> str | None:
-    """Why SQLite cannot open or write ``path``, in the system's words (None if no reason shows).
+def why_unopenable(path: Path) -> str | None:
+    """Why SQLite cannot open ``path``, in the system's words (None if no reason shows).
 
-    SQLite itself only says "unable to open database file".
+    SQLite itself only says "unable to open database file". It also needs to
+    create its -wal and -shm files beside the database, so the directory counts.
     """
+    if not path.parent.is_dir():
+        return f"directory {path.parent} does not exist"
+    if path.exists() and not os.access(path, os.R_OK):
+        return "permission denied"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        reason = "read-only file system" if read_only_filesystem(path) else "permission denied"
+        return f"directory {path.parent} is not writable ({reason})"
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_NONBLOCK)
     except FileNotFoundError:
@@ -51,9 +59,26 @@ def open_failure_reason(path: Path) -> str | None:
     except OSError as error:
         return (error.strerror or str(error)).lower()
     os.close(descriptor)
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        return f"directory {path.parent} is not writable (SQLite needs its -wal and -shm files)"
     return None
+
+
+def why_unwritable(path: Path) -> str:
+    """The OS reason a SQLite file cannot be written (it and its -wal/-journal files)."""
+    if read_only_filesystem(path):
+        return "read-only file system"
+    if path.exists() and not os.access(path, os.W_OK):
+        return "read-only (permission denied on the file)"
+    if not os.access(path.parent, os.W_OK):
+        return f"read-only (directory {path.parent} is not writable)"
+    return "read-only"
+
+
+def read_only_filesystem(path: Path) -> bool:
+    target = path if path.exists() else path.parent
+    try:
+        return bool(os.statvfs(target).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def needs_creation(path: Path) -> bool:
