@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,6 +79,29 @@ def run_subprocess(
         timeout=timeout,
         check=False,
     )
+
+
+def start_subprocess(
+    db_url: str, args: Sequence[str], *, hook: str | None = None, stdin: str = ""
+) -> subprocess.Popen[str]:
+    """Start ``python -m taskcli`` with ``stdin`` as a file; ``hook`` names a test pause.
+
+    The caller reads stderr (a hook prints its marker there) and sends signals.
+    """
+    env = {**os.environ, "TASKCLI_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT)}
+    if hook is not None:
+        env |= {"TASKCLI_TESTING": "1", hook: "30"}
+    with tempfile.TemporaryFile("w+") as source:
+        source.write(stdin)
+        source.seek(0)
+        return subprocess.Popen(
+            [sys.executable, "-m", "taskcli", *args],
+            stdin=source,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
 
 
 @contextmanager

@@ -210,9 +210,12 @@ def test_killed_server_before_a_command_falls_back_once(home: ServerHome, db_url
     assert ids.stdout == "1\n"
 
 
-def _paused_add(home: ServerHome, pause: float = 60) -> subprocess.Popen[str]:
+def _paused_add(
+    home: ServerHome, pause: float = 60, *, process_group: int | None = None
+) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "taskcli", "add", "half"],
+        process_group=process_group,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -265,6 +268,31 @@ def test_server_stopped_during_a_command_lets_it_finish(home: ServerHome, db_url
     os.kill(pid, signal.SIGTERM)
     stdout, _ = process.communicate(timeout=60)
     assert (process.returncode, stdout) == (0, "Created task 1: half\n")
+
+
+def _process_state(pid: int) -> str:
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(") ", 1)[-1][:1]
+
+
+def test_ctrl_z_stops_the_command_and_fg_resumes_it(home: ServerHome, db_url: str) -> None:
+    """SIGTSTP to taskcli stops the command's process too (not only the client); SIGCONT resumes.
+
+    The client gets its own process group, as a shell's job would: a stop
+    signal to an orphaned group is discarded by the kernel.
+    """
+    home.env["TASKCLI_DATABASE_URL"] = db_url
+    home.start()
+    assert home.run("list", env=OFF).returncode == 0  # the database exists, at head
+    before = dump(db_url)
+    process = _paused_add(home, pause=2, process_group=0)
+    process.send_signal(signal.SIGTSTP)
+    home.wait_for(lambda: _process_state(process.pid) == "T", "taskcli to stop")
+    time.sleep(5)  # well past the command's 2 s pause: only a stopped command has not committed
+    assert dump(db_url) == before
+    process.send_signal(signal.SIGCONT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert (process.returncode, stdout, stderr) == (0, "Created task 1: half\n", "")
 
 
 def test_idle_server_exits_and_removes_its_socket(home: ServerHome) -> None:

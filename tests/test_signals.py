@@ -12,34 +12,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from support import REPO_ROOT, SUBPROCESS_TIMEOUT, Cli, dump
+from support import SUBPROCESS_TIMEOUT, Cli, dump, start_subprocess
 
 LINES = 3_000
-
-
-def _start(
-    db_url: str, args: list[str], *, hook: str | None = None, stdin: str = ""
-) -> subprocess.Popen[str]:
-    env = {**os.environ, "TASKCLI_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT)}
-    if hook is not None:
-        env |= {"TASKCLI_TESTING": "1", hook: "30"}
-    with tempfile.TemporaryFile("w+") as source:
-        source.write(stdin)
-        source.seek(0)
-        return subprocess.Popen(
-            [sys.executable, "-m", "taskcli", *args],
-            stdin=source,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
 
 
 def _signal_at(process: subprocess.Popen[str], marker: str, number: int) -> tuple[str, str]:
@@ -57,7 +36,7 @@ def _titles() -> str:
 @pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_after_commit_reports_success(db_url: str, number: int) -> None:
     """The rows are committed, so the ids are printed and the exit is 0."""
-    process = _start(
+    process = start_subprocess(
         db_url, ["add", "-", "-q"], hook="TASKCLI_TEST_PAUSE_AFTER_COMMIT", stdin=_titles()
     )
     stdout, stderr = _signal_at(process, "paused after commit", number)
@@ -70,7 +49,7 @@ def test_signal_after_commit_reports_success(db_url: str, number: int) -> None:
 
 def test_ctrl_c_before_commit_rolls_back_and_says_so(db_url: str) -> None:
     Cli(url=db_url, env={}).ok("list")  # the schema exists before the interrupted command
-    process = _start(
+    process = start_subprocess(
         db_url, ["add", "-", "-q"], hook="TASKCLI_TEST_PAUSE_BEFORE_COMMIT", stdin=_titles()
     )
     stdout, stderr = _signal_at(process, "paused before commit", signal.SIGINT)
@@ -89,7 +68,9 @@ def test_signal_during_export_leaves_no_temporary_file(
     folder.mkdir()
     target = folder / "tasks.json"
     target.write_text("previous", encoding="utf-8")
-    process = _start(db_url, ["export", "-o", str(target)], hook="TASKCLI_TEST_PAUSE_IN_READ")
+    process = start_subprocess(
+        db_url, ["export", "-o", str(target)], hook="TASKCLI_TEST_PAUSE_IN_READ"
+    )
     _, stderr = _signal_at(process, "paused in read", number)
     # Through the command server the client exits 128+N for a command killed by N.
     assert process.returncode in (-number, 128 + number, 130), stderr
@@ -102,7 +83,7 @@ def test_ctrl_c_while_starting_up_prints_no_traceback(tmp_path: Path) -> None:
     """Interrupts at several moments of start-up: exit 130 (or death by SIGINT), no traceback."""
     url = f"sqlite:///{tmp_path / 'tasks.db'}"
     for delay in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4):
-        process = _start(url, ["list"])
+        process = start_subprocess(url, ["list"])
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT)

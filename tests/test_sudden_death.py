@@ -14,12 +14,11 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 
 import pytest
-from support import REPO_ROOT, Cli, dump, execute
+from support import REPO_ROOT, Cli, dump, execute, start_subprocess
 from support import TABLES as SCHEMA_TABLES
 from test_concurrency import assert_consistent
 
@@ -29,25 +28,11 @@ ROUNDS = int(os.environ.get("TASKCLI_KILL_ROUNDS", "30"))
 BULK_LINES = 2_000
 SUBTREE_SIZE = 100
 PAUSE_MARKER = "taskcli-test: paused before commit"
+PAUSE_HOOK = "TASKCLI_TEST_PAUSE_BEFORE_COMMIT"
 
 
-def _start(
-    db_url: str, args: list[str], *, pause: bool, stdin: str | None = None
-) -> subprocess.Popen[str]:
-    env = {**os.environ, "TASKCLI_DATABASE_URL": db_url, "PYTHONPATH": str(REPO_ROOT)}
-    if pause:
-        env |= {"TASKCLI_TESTING": "1", "TASKCLI_TEST_PAUSE_BEFORE_COMMIT": "30"}
-    with tempfile.TemporaryFile("w+") as source:
-        source.write(stdin or "")
-        source.seek(0)
-        return subprocess.Popen(
-            [sys.executable, "-m", "taskcli", *args],
-            stdin=source,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+def _pause(pause: bool) -> str | None:
+    return PAUSE_HOOK if pause else None
 
 
 def _kill_during(process: subprocess.Popen[str], *, pause: bool, rng: random.Random) -> bool:
@@ -115,7 +100,7 @@ def test_kill_during_bulk_add(cli: Cli, db_url: str) -> None:
     def scenario(pause: bool, rng: random.Random) -> bool:
         before = _count(db_url, "bulk line %")
         inside = _kill_during(
-            _start(db_url, ["add", "-", "-t", "bulk"], pause=pause, stdin=lines),
+            start_subprocess(db_url, ["add", "-", "-t", "bulk"], hook=_pause(pause), stdin=lines),
             pause=pause,
             rng=rng,
         )
@@ -132,7 +117,9 @@ def test_kill_during_recursive_done(cli: Cli, db_url: str) -> None:
     def scenario(pause: bool, rng: random.Random) -> bool:
         execute(db_url, "UPDATE task SET status = 'pending', completed_at = NULL")
         inside = _kill_during(
-            _start(db_url, ["done", str(root), "-r"], pause=pause), pause=pause, rng=rng
+            start_subprocess(db_url, ["done", str(root), "-r"], hook=_pause(pause)),
+            pause=pause,
+            rng=rng,
         )
         statuses = set(_subtree_statuses(db_url, root))
         assert statuses in ({"pending"}, {"done"})
@@ -146,7 +133,9 @@ def test_kill_during_recursive_rm(cli: Cli, db_url: str) -> None:
         execute(db_url, "DELETE FROM task")
         root = _build_subtree(db_url)
         inside = _kill_during(
-            _start(db_url, ["rm", str(root), "-r", "-y"], pause=pause), pause=pause, rng=rng
+            start_subprocess(db_url, ["rm", str(root), "-r", "-y"], hook=_pause(pause)),
+            pause=pause,
+            rng=rng,
         )
         remaining = len(_subtree_statuses(db_url, root))
         assert remaining in (0, SUBTREE_SIZE)
@@ -169,7 +158,9 @@ def test_kill_during_db_upgrade(
         else:
             url = request.getfixturevalue("pg_database_factory")()
         pause = round_number % 2 == 0
-        inside += _kill_during(_start(url, ["db", "upgrade"], pause=pause), pause=pause, rng=rng)
+        inside += _kill_during(
+            start_subprocess(url, ["db", "upgrade"], hook=_pause(pause)), pause=pause, rng=rng
+        )
         tables = _tables(url)
         assert tables in (set(), {"alembic_version", *SCHEMA_TABLES}), tables
         if tables:
@@ -190,7 +181,7 @@ def test_kill_during_db_upgrade(
 def test_ctrl_c_exits_130_and_changes_nothing(cli: Cli, db_url: str) -> None:
     cli.ok("add", "keep")
     before = dump(db_url)
-    process = _start(db_url, ["add", "-"], pause=True, stdin="one\ntwo\n")
+    process = start_subprocess(db_url, ["add", "-"], hook=PAUSE_HOOK, stdin="one\ntwo\n")
     assert process.stderr is not None
     assert process.stderr.readline().strip() == PAUSE_MARKER
     process.send_signal(signal.SIGINT)

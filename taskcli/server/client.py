@@ -3,7 +3,8 @@
 Standard library only, imported by every ``taskcli`` process. If a server
 for this user and installation answers, it receives argv, cwd, the
 environment, the umask and fds 0-2; signals the terminal sends us are
-forwarded to the command's process, and we exit with its status. If none
+forwarded to the command's process (Ctrl-Z stops it with us), and we exit
+with its status. If none
 answers, the command runs in-process as before and a server is started in
 the background for the next one. Once the server has said the command
 started, it is never run a second time, whatever happens.
@@ -71,6 +72,7 @@ class _Forwarder:
         self.child = 0
         self.pending: list[int] = []
         self.previous = {signum: signal.signal(signum, self._forward) for signum in FORWARDED}
+        self.previous[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, self._suspend)
 
     def _forward(self, signum: int, _frame: object) -> None:
         if self.child:
@@ -79,8 +81,26 @@ class _Forwarder:
         else:
             self.pending.append(signum)
 
+    def _suspend(self, signum: int, _frame: object) -> None:
+        """Ctrl-Z: stop the command's process, then ourselves; ``fg``/``bg`` resume both.
+
+        The command's process group (the server's, in its own session) is
+        orphaned, so the kernel would discard a SIGTSTP sent to it: it gets SIGSTOP.
+        """
+        if not self.child:
+            self.pending.append(signum)  # acted on as soon as the command has started
+            return
+        with contextlib.suppress(OSError):
+            os.kill(self.child, signal.SIGSTOP)
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stops here until SIGCONT
+        signal.signal(signal.SIGTSTP, self._suspend)
+        with contextlib.suppress(OSError):
+            os.kill(self.child, signal.SIGCONT)
+
     def fatal_signal(self) -> int:
-        return next((s for s in self.pending if s != signal.SIGWINCH), 0)
+        harmless = (signal.SIGWINCH, signal.SIGTSTP)
+        return next((s for s in self.pending if s not in harmless), 0)
 
     def restore(self) -> None:
         for signum, handler in self.previous.items():
@@ -99,7 +119,10 @@ class _Forwarder:
                 return None
             self.child = reply["started"]
             for signum in self.pending:
-                self._forward(signum, None)
+                if signum == signal.SIGTSTP:
+                    self._suspend(signum, None)
+                else:
+                    self._forward(signum, None)
             try:
                 reply, _ = protocol.receive(sock)
                 return int(reply["exit"])
