@@ -15,7 +15,7 @@ import sqlite3, sys, time
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)
 connection.execute("BEGIN IMMEDIATE")
 print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
+sys.stdin.readline() if sys.argv[2] == "until-released" else time.sleep(float(sys.argv[2]))
 connection.execute("COMMIT")
 """
 
@@ -33,7 +33,10 @@ async def main():
     await transaction.start()
     await connection.execute("LOCK TABLE task IN ACCESS EXCLUSIVE MODE")
     print("locked", flush=True)
-    await asyncio.sleep(float(sys.argv[2]))
+    if sys.argv[2] == "until-released":
+        sys.stdin.readline()  # blocking the loop is fine: the lock stays held meanwhile
+    else:
+        await asyncio.sleep(float(sys.argv[2]))
     await transaction.rollback()
     await connection.close()
 
@@ -41,13 +44,21 @@ asyncio.run(main())
 """
 
 
-def _hold_lock(db_url: str, seconds: float) -> subprocess.Popen[str]:
+def _hold_lock(db_url: str, seconds: float | None) -> subprocess.Popen[str]:
+    """Hold the write lock for ``seconds``, or (None) until ``_finish`` releases it."""
     if db_url.startswith("sqlite"):
         script, target = HOLD_SQLITE_LOCK, db_url.removeprefix("sqlite:///")
     else:
         script, target = HOLD_PG_LOCK, db_url
     holder = subprocess.Popen(
-        [sys.executable, "-c", script, target, str(seconds)],
+        [
+            sys.executable,
+            "-c",
+            script,
+            target,
+            "until-released" if seconds is None else str(seconds),
+        ],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -61,12 +72,12 @@ def _hold_lock(db_url: str, seconds: float) -> subprocess.Popen[str]:
 
 
 def _finish(holder: subprocess.Popen[str]) -> None:
-    holder.communicate(timeout=60)
+    holder.communicate("release\n", timeout=60)
 
 
 def test_writer_times_out_with_exit_3(cli: Cli, db_url: str) -> None:
     cli.ok("add", "existing")
-    holder = _hold_lock(db_url, 6)
+    holder = _hold_lock(db_url, None)  # held until the blocked writer has given up
     try:
         started = time.monotonic()
         result = run_subprocess(
