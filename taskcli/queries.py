@@ -249,9 +249,12 @@ def _key_columns(key: SortKey) -> list[Any]:
 
 
 def _reversed(column: Any) -> Any:
-    modifier = getattr(column, "modifier", None)
-    if modifier is not None and getattr(modifier, "__name__", "") == "desc_op":
+    """The column in the other direction (``-KEY`` under ``--reverse`` flips back)."""
+    modifier = getattr(getattr(column, "modifier", None), "__name__", "")
+    if modifier == "desc_op":
         return column.element.asc()
+    if modifier == "asc_op":
+        return column.element.desc()
     return column.desc()
 
 
