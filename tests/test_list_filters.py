@@ -35,25 +35,27 @@ def forest(cli: Cli, db_url: str) -> Cli:
 # -- tags ---------------------------------------------------------------------
 
 
+def test_tag_with_a_plus_is_the_plain_tag(forest: Cli) -> None:
+    """``--tag +NAME`` (as ``edit -t +NAME`` spells it) means ``--tag NAME``."""
+    assert list_ids(forest, "--tag", "+phone", "--sort", "id") == [3, 5, 8]
+    assert list_ids(forest, "--tag", "+PHONE", "--tag", "urgent") == [5]
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        (["--tag", "+phone"], [3, 5, 8]),
-        (["--tag", "phone"], [3, 5, 8]),
-        (["--tag", "+PHONE"], [3, 5, 8]),
         (["--tag", "-phone"], [1, 2, 6, 7, 9]),
         (["--tag=-phone"], [1, 2, 6, 7, 9]),
         (["--tag", "-Phone", "--tag", "-urgent"], [1, 2, 6, 9]),
         (["--tag", "+phone", "--tag", "-urgent"], [3, 8]),
-        (["--tag", "phone", "--tag", "urgent"], [5]),
         (["--tag", "-nosuchtag"], [1, 2, 3, 5, 6, 7, 8, 9]),
         (["--tag", "-phone", "--status", "all"], [1, 2, 4, 6, 7, 9]),
     ],
 )
-def test_tag_with_plus_must_have_and_with_minus_must_not(
+def test_tag_with_a_minus_must_not_be_there(
     forest: Cli, options: list[str], expected: list[int]
 ) -> None:
-    """``--tag NAME``/``+NAME`` keeps, ``-NAME`` drops; several ``--tag`` all apply."""
+    """``-NAME`` drops the tasks with that tag; several ``--tag`` all apply."""
     assert list_ids(forest, *options, "--sort", "id") == expected
 
 
@@ -78,9 +80,7 @@ def test_any_tag_needs_one_of_them(forest: Cli, options: list[str], expected: li
     "options",
     [
         ["--tag", "-"],
-        ["--tag", "+"],
-        ["--tag", "+a b"],
-        ["--tag", "-a,b"],
+        ["--tag", "- "],
         ["--any-tag", "a b"],
         ["--any-tag", ""],
     ],
@@ -126,9 +126,9 @@ def test_under_reaches_the_deepest_level(cli: Cli, db_url: str) -> None:
     assert list_ids(cli, "--under", "63") == [64]
 
 
-@pytest.mark.parametrize("value", ["0", "-3", "abc"])
+@pytest.mark.parametrize("value", ["0", "-3"])
 def test_under_needs_a_task_id(forest: Cli, value: str) -> None:
-    forest.fails(2, "list", "--under", value)
+    assert "not a task id" in error_line(forest.fails(2, "list", "--under", value))
 
 
 # -- sorting ------------------------------------------------------------------
@@ -165,8 +165,6 @@ def ties(cli: Cli, db_url: str) -> Cli:
         (" Due , PRIORITY ", [2, 1, 5, 3, 4]),
         ("id,due", [1, 2, 3, 4, 5]),
         ("-id", [5, 4, 3, 2, 1]),
-        ("due", [1, 2, 5, 3, 4]),
-        ("priority", [2, 4, 1, 3, 5]),
     ],
 )
 def test_several_sort_keys(ties: Cli, sort: str, expected: list[int]) -> None:
