@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -57,6 +58,66 @@ class SortKey(StrEnum):
     CREATED = "created"
     ID = "id"
     TITLE = "title"
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """One key of ``--sort``; ``descending`` reverses that key's own order."""
+
+    key: SortKey
+    descending: bool = False
+
+
+DEFAULT_SORT = (SortOrder(SortKey.DUE),)
+
+
+def parse_sort(text: str) -> tuple[SortOrder, ...]:
+    """``due,-priority``: keys in order of importance, ``-`` before a key reverses it.
+
+    Ties left by every key break by id, so the order is always the same.
+    """
+    orders = []
+    for part in text.split(","):
+        name = part.strip().lower()
+        descending = name.startswith("-")
+        try:
+            key = SortKey(name.removeprefix("-").strip())
+        except ValueError:
+            valid = ", ".join(key.value for key in SortKey)
+            raise UsageError(
+                f"unknown sort key {part.strip()!r}: use {valid} "
+                "(comma-separated; '-' before a key reverses it)"
+            ) from None
+        orders.append(SortOrder(key, descending))
+    return tuple(orders)
+
+
+def parse_tag_filter(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``--tag`` values as (must have, must not have): ``name`` or ``+name``, and ``-name``."""
+    required: list[str] = []
+    excluded: list[str] = []
+    for text in texts:
+        word = text.strip()
+        if word.startswith("-"):
+            excluded.append(validate_tag(word[1:]))
+        else:
+            required.append(validate_tag(word.removeprefix("+")))
+    return tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded))
+
+
+# The columns ``list --columns`` offers, in the order the table shows them by default.
+LIST_COLUMNS = ("id", "status", "priority", "title", "due", "tags", "progress", "path")
+
+
+def parse_columns(text: str) -> tuple[str, ...]:
+    """``id,title,path``: table columns in the order given (each once)."""
+    names = [part.strip().lower() for part in text.split(",")]
+    for name in names:
+        if name not in LIST_COLUMNS:
+            raise UsageError(
+                f"unknown column {name!r}: use {', '.join(LIST_COLUMNS)} (comma-separated)"
+            )
+    return tuple(dict.fromkeys(names))
 
 
 class StatusFilter(StrEnum):
@@ -216,14 +277,17 @@ class TaskPatch:
 @dataclass(frozen=True)
 class TaskFilter:
     status: StatusFilter = StatusFilter.PENDING
-    tags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # all of these
+    without_tags: tuple[str, ...] = ()  # none of these
+    any_tags: tuple[str, ...] = ()  # at least one of these (when given)
     min_priority: Priority | None = None
     due_before: datetime | None = None
     overdue: bool = False
     search: str | None = None
     parent_id: int | None = None
+    under_id: int | None = None  # every descendant of this task
     roots: bool = False
-    sort: SortKey = SortKey.DUE
+    sort: tuple[SortOrder, ...] = DEFAULT_SORT
     reverse: bool = False
     limit: int | None = None
 
@@ -252,6 +316,8 @@ class TaskView:
     updated_at: datetime
     completed_at: datetime | None
     progress: Progress | None = None
+    # Ancestor titles, root first; loaded only when a view asks for them.
+    path: tuple[str, ...] | None = None
 
 
 @dataclass

@@ -36,6 +36,7 @@ from taskcli.domain import (
     Priority,
     Progress,
     SortKey,
+    SortOrder,
     Status,
     StatusFilter,
     TaskFilter,
@@ -187,12 +188,10 @@ def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement
     conditions: list[ColumnElement[bool]] = []
     if task_filter.status is not StatusFilter.ALL:
         conditions.append(task.c.status == task_filter.status.value)
-    for name in task_filter.tags:
-        conditions.append(
-            exists().where(
-                task_tag.c.task_id == task.c.id, task_tag.c.tag_id == tag.c.id, tag.c.name == name
-            )
-        )
+    conditions.extend(_has_tags([name]) for name in task_filter.tags)
+    conditions.extend(~_has_tags([name]) for name in task_filter.without_tags)
+    if task_filter.any_tags:
+        conditions.append(_has_tags(task_filter.any_tags))
     if task_filter.min_priority is not None:
         conditions.append(task.c.priority >= int(task_filter.min_priority))
     if task_filter.due_before is not None:
@@ -208,32 +207,54 @@ def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement
         )
     if task_filter.parent_id is not None:
         conditions.append(task.c.parent_id == task_filter.parent_id)
+    if task_filter.under_id is not None:
+        subtree = subtree_cte([task_filter.under_id], "under")
+        conditions.append(task.c.id.in_(select(subtree.c.id).where(subtree.c.depth > 0)))
     if task_filter.roots:
         conditions.append(task.c.parent_id.is_(None))
     return conditions
 
 
-def _ordering(key: SortKey, reverse: bool) -> list[Any]:
-    if key is SortKey.DUE:
-        columns: list[Any] = [task.c.due.is_(None), task.c.due]
-    elif key is SortKey.PRIORITY:
-        columns = [task.c.priority.desc()]
-    elif key is SortKey.CREATED:
-        columns = [task.c.created_at]
-    elif key is SortKey.TITLE:
-        columns = [func.lower(task.c.title)]
+def _has_tags(names: Sequence[str]) -> ColumnElement[bool]:
+    """The task carries at least one of these tags."""
+    condition = tag.c.name == names[0] if len(names) == 1 else tag.c.name.in_(list(names))
+    return exists().where(task_tag.c.task_id == task.c.id, task_tag.c.tag_id == tag.c.id, condition)
+
+
+def _ordering(sort: Sequence[SortOrder], reverse: bool) -> list[Any]:
+    """The keys in order, then id; ``-key`` flips one key, ``reverse`` flips them all."""
+    columns: list[Any] = []
+    for order in sort:
+        key_columns = _key_columns(order.key)
+        columns += [_reversed(c) for c in key_columns] if order.descending else key_columns
+        if order.key is SortKey.ID:
+            break  # ids are unique: later keys could never decide
     else:
-        columns = []
-    columns.append(task.c.id)
+        columns.append(task.c.id)
     if not reverse:
         return columns
     return [_reversed(column) for column in columns]
 
 
+def _key_columns(key: SortKey) -> list[Any]:
+    if key is SortKey.DUE:
+        return [task.c.due.is_(None), task.c.due]
+    if key is SortKey.PRIORITY:
+        return [task.c.priority.desc()]
+    if key is SortKey.CREATED:
+        return [task.c.created_at]
+    if key is SortKey.TITLE:
+        return [func.lower(task.c.title)]
+    return [task.c.id]
+
+
 def _reversed(column: Any) -> Any:
-    modifier = getattr(column, "modifier", None)
-    if modifier is not None and getattr(modifier, "__name__", "") == "desc_op":
+    """The column in the other direction (``-KEY`` under ``--reverse`` flips back)."""
+    modifier = getattr(getattr(column, "modifier", None), "__name__", "")
+    if modifier == "desc_op":
         return column.element.asc()
+    if modifier == "asc_op":
+        return column.element.desc()
     return column.desc()
 
 
@@ -245,6 +266,28 @@ def select_tags_for(selection: Select[Any]) -> Select[Any]:
         .join(tag, tag.c.id == task_tag.c.tag_id)
         .where(task_tag.c.task_id.in_(select(ids.c.id)))
     )
+
+
+def select_ancestry_for(selection: Select[Any]) -> Select[Any]:
+    """(id, parent id, title) of every ancestor of the selection's tasks, each once.
+
+    One statement whatever the depth: the paths of a whole list are then put
+    together in memory. ``UNION`` (not ``UNION ALL``) keeps each ancestor
+    once, which also ends the recursion on a cycle written by another tool.
+    """
+    parents = selection.with_only_columns(task.c.parent_id).subquery()
+    ancestor = (
+        select(task.c.id, task.c.parent_id, task.c.title)
+        .where(task.c.id.in_(select(parents.c.parent_id)))
+        .cte("path_ancestor", recursive=True)
+    )
+    parent = task.alias("path_parent")
+    ancestor = ancestor.union(
+        select(parent.c.id, parent.c.parent_id, parent.c.title).join(
+            ancestor, parent.c.id == ancestor.c.parent_id
+        )
+    )
+    return select(ancestor.c.id, ancestor.c.parent_id, ancestor.c.title)
 
 
 def select_all_tags() -> Select[Any]:

@@ -102,14 +102,21 @@ def _lines(text: str) -> Iterable[Segment]:
 class TaskTable:
     """``list`` on a terminal: one task a line, titles shortened to fit the width."""
 
-    def __init__(self, views: Sequence[TaskView], *, now: datetime) -> None:
-        self.views, self.now = views, now
+    def __init__(
+        self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+    ) -> None:
+        self.views, self.now, self.columns = views, now, columns
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         style = ansi_styler(console)
         yield from _lines(
             task_table(
-                self.views, now=self.now, style=style, width=options.max_width, cell_width=cell_len
+                self.views,
+                now=self.now,
+                style=style,
+                width=options.max_width,
+                cell_width=cell_len,
+                columns=self.columns,
             )
         )
 

@@ -15,6 +15,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "list": ("list",),
     "list-json": ("list", "-f", "json", "--status", "all"),
     "list-tag": ("list", "--tag", "bulk", "--sort", "priority"),
+    "list-under": ("list", "--under", "1", "--tag", "-bulk", "--sort", "due,-priority"),
+    "list-path": ("list", "--columns", "id,title,path"),
     "tree-json": ("tree", "-f", "json"),
     "tree-all": ("tree", "--all"),
     "subtree-json": ("tree", "1", "-f", "json"),
@@ -31,6 +33,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list": 5,  # BEGIN, schema, tasks, tags, progress
         "list-json": 5,
         "list-tag": 5,
+        "list-under": 5,  # the subtree is a recursive CTE inside the same three selections
+        "list-path": 6,  # ... and every ancestor's title, for all paths at once
         "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
@@ -42,6 +46,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list": 5,  # timeouts, schema, tasks, tags, progress
         "list-json": 5,
         "list-tag": 5,
+        "list-under": 5,
+        "list-path": 6,
         "tree-json": 5,
         "tree-all": 4,
         "subtree-json": 6,

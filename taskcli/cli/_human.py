@@ -14,15 +14,17 @@ if TYPE_CHECKING:
     from taskcli.domain import HistoryEntry, OperationView, TaskDetail, TaskView, TreeNode
 
 
-def task_table(views: Sequence[TaskView], *, now: datetime) -> None:
+def task_table(
+    views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+) -> None:
     from taskcli import layout
 
     def rich() -> RenderableType:
         from taskcli.render_rich import TaskTable
 
-        return TaskTable(views, now=now)
+        return TaskTable(views, now=now, columns=columns)
 
-    styled(lambda: layout.task_table(views, now=now, style=layout.plain), rich)
+    styled(lambda: layout.task_table(views, now=now, style=layout.plain, columns=columns), rich)
 
 
 def task_forest(nodes: Sequence[TreeNode]) -> None:

@@ -40,7 +40,9 @@ class Formatter:
     # ``False``: this format shows ids only, so the service need not build views.
     needs_views: ClassVar[bool] = True
 
-    def task_list(self, views: Sequence[TaskView], *, now: datetime) -> None:
+    def task_list(
+        self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+    ) -> None:
         raise NotImplementedError(self.name)
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:
@@ -75,10 +77,12 @@ class HumanFormatter(Formatter):
 
     name = "text"
 
-    def task_list(self, views: Sequence[TaskView], *, now: datetime) -> None:
+    def task_list(
+        self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+    ) -> None:
         from taskcli.cli import _human
 
-        _human.task_table(views, now=now)
+        _human.task_table(views, now=now, columns=columns)
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:
         from taskcli.cli import _human
@@ -134,7 +138,9 @@ class JsonFormatter(Formatter):
 
     name = "json"
 
-    def task_list(self, views: Sequence[TaskView], *, now: datetime) -> None:
+    def task_list(
+        self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+    ) -> None:
         from taskcli import render
 
         write(render.tasks_json(views))
@@ -195,7 +201,9 @@ class CsvFormatter(Formatter):
 
     name = "csv"
 
-    def task_list(self, views: Sequence[TaskView], *, now: datetime) -> None:
+    def task_list(
+        self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+    ) -> None:
         from taskcli import render
 
         write_readable(render.tasks_csv(views))
@@ -207,7 +215,9 @@ class IdsFormatter(Formatter):
     name = "ids"
     needs_views = False
 
-    def task_list(self, views: Sequence[TaskView], *, now: datetime) -> None:
+    def task_list(
+        self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
+    ) -> None:
         from taskcli import render
 
         write(render.tasks_ids(views))

@@ -20,15 +20,20 @@ from taskcli.cli.options import (
 )
 from taskcli.dates import parse_date
 from taskcli.domain import (
+    LIST_COLUMNS,
     MAX_COUNT,
     Priority,
     SortKey,
     StatusFilter,
     TaskFilter,
+    parse_columns,
+    parse_sort,
+    parse_tag_filter,
     validate_search,
     validate_tag,
     validate_task_id,
 )
+from taskcli.errors import UsageError
 
 # Merged into the main application by ``taskcli.cli`` (``add_typer``).
 app = typer.Typer(rich_markup_mode=None)
@@ -44,8 +49,17 @@ TagFilter = Annotated[
     typer.Option(
         "--tag",
         "-t",
+        metavar="[+|-]TAG",
+        help="With TAG (or +TAG); -TAG: without it. Repeatable: all of them.",
+        show_default=False,
+    ),
+]
+AnyTag = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--any-tag",
         metavar="TAG",
-        help="Only tasks with this tag (repeatable: all of them).",
+        help="With at least one of these tags (repeatable).",
         show_default=False,
     ),
 ]
@@ -74,11 +88,28 @@ ParentFilter = Annotated[
     int | None,
     typer.Option("--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False),
 ]
+UnderFilter = Annotated[
+    int | None,
+    typer.Option(
+        "--under", metavar="ID", help="Every task below ID (its whole subtree).", show_default=False
+    ),
+]
 Roots = Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")]
 Sort = Annotated[
-    SortKey,
+    str,
     typer.Option(
-        "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
+        "--sort",
+        metavar="KEY[,KEY...]",
+        help="due, priority, created, id, title; -KEY reverses one key; ties by id.",
+    ),
+]
+Columns = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        metavar="NAME[,NAME...]",
+        help="Table columns: " + ",".join(LIST_COLUMNS) + ".",
+        show_default=False,
     ),
 ]
 Reverse = Annotated[bool, typer.Option("--reverse", help="Reverse the order.")]
@@ -97,38 +128,55 @@ def list_command(
     ctx: typer.Context,
     status: StatusOption = StatusFilter.PENDING,
     tag: TagFilter = None,
+    any_tag: AnyTag = None,
     priority: MinPriority = None,
     due_before: DueBefore = None,
     overdue: Overdue = False,
     search: Search = None,
     parent: ParentFilter = None,
+    under: UnderFilter = None,
     roots: Roots = False,
-    sort: Sort = SortKey.DUE,
+    sort: Sort = SortKey.DUE.value,
     reverse: Reverse = False,
     limit: Limit = None,
+    columns: Columns = None,
     format: ListFormatOption = ListFormat.TABLE,
 ) -> None:
     """List tasks as a flat table (pending ones unless --status says otherwise)."""
     from taskcli.services.reading import list_tasks
 
+    required, excluded = parse_tag_filter(tag or ())
+    chosen_columns = parse_columns(columns) if columns is not None else None
+    if chosen_columns is not None and format is not ListFormat.TABLE:
+        raise UsageError("--columns applies to the table format only")
     task_filter = TaskFilter(
         status=status,
-        tags=tuple(validate_tag(name) for name in tag or ()),
+        tags=required,
+        without_tags=excluded,
+        any_tags=tuple(dict.fromkeys(validate_tag(name) for name in any_tag or ())),
         min_priority=Priority.parse(priority) if priority else None,
         due_before=parse_date(due_before) if due_before is not None else None,
         overdue=overdue,
         search=validate_search(search) if search else None,
         parent_id=validate_task_id(parent) if parent is not None else None,
+        under_id=validate_task_id(under) if under is not None else None,
         roots=roots,
-        sort=sort,
+        sort=parse_sort(sort),
         reverse=reverse,
         limit=limit,
     )
     now = datetime.now().astimezone()
     chosen = formatter(format)
-    detail = chosen.needs_views
-    views = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now, detail=detail)
-    chosen.task_list(views, now=now)
+    views = run(
+        ctx,
+        list_tasks,
+        write=False,
+        task_filter=task_filter,
+        now=now,
+        detail=chosen.needs_views,
+        paths=chosen_columns is not None and "path" in chosen_columns,
+    )
+    chosen.task_list(views, now=now, columns=chosen_columns)
 
 
 @app.command("tree")

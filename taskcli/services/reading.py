@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from taskcli import queries
-from taskcli.domain import Progress, Status, TaskFilter, TaskView, TreeNode
+from taskcli.domain import MAX_DEPTH, Progress, Status, TaskFilter, TaskView, TreeNode
 from taskcli.services._common import (
     dialect_name,
     load_views,
@@ -23,19 +23,62 @@ if TYPE_CHECKING:  # the session class is imported by the engine; reading needs 
 
 
 async def list_tasks(
-    session: AsyncSession, *, task_filter: TaskFilter, now: datetime, detail: bool = True
+    session: AsyncSession,
+    *,
+    task_filter: TaskFilter,
+    now: datetime,
+    detail: bool = True,
+    paths: bool = False,
 ) -> list[Any]:
     """The flat list of ``taskcli list``, with progress for tasks that have subtasks.
 
     Without ``detail`` only id rows come back (for ``-f ids``): no views, no
-    tags, no progress, no datetime conversion.
+    tags, no progress, no datetime conversion. ``paths`` adds each task's
+    ancestor titles (one more statement for the whole list).
     """
     if task_filter.parent_id is not None:
         await require_task(session, task_filter.parent_id)
     selection = queries.select_list(task_filter, now=now)
+    found: list[Any]
     if not detail:
-        return await rows(session, selection.with_only_columns(queries.task.c.id))
-    return await load_views(session, selection, with_progress=True)
+        found = await rows(session, selection.with_only_columns(queries.task.c.id))
+    else:
+        found = await load_views(session, selection, with_progress=True)
+        if paths and found:
+            found = await _with_paths(session, found, selection)
+    if not found and task_filter.under_id is not None:
+        # Only an empty list can hide an unknown --under id: no extra statement otherwise.
+        await require_task(session, task_filter.under_id)
+    return found
+
+
+async def _with_paths(
+    session: AsyncSession, views: list[TaskView], selection: Any
+) -> list[TaskView]:
+    """The views with their ancestor titles, root first, from one ancestry query."""
+    parent_of: dict[int, tuple[int | None, str]] = {
+        row.id: (row.parent_id, row.title)
+        for row in await rows(session, queries.select_ancestry_for(selection))
+    }
+    known: dict[int, tuple[str, ...]] = {}
+
+    def path_through(task_id: int) -> tuple[str, ...]:
+        """Titles from the root down to ``task_id`` itself."""
+        chain: list[int] = []
+        current: int | None = task_id
+        while current in parent_of and current not in known and len(chain) <= MAX_DEPTH:
+            chain.append(current)
+            current = parent_of[current][0]
+        path = known.get(current, ()) if current is not None else ()
+        for ancestor_id in reversed(chain):
+            path = (*path, parent_of[ancestor_id][1])
+            known[ancestor_id] = path
+        return known.get(task_id, path)
+
+    return [
+        replace(view, path=path_through(view.parent_id) if view.parent_id is not None else ())
+        for view in views
+    ]
 
 
 async def get_tree(
