@@ -12,7 +12,6 @@ from taskcli.cli._runtime import run
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     ListFormat,
-    PriorityName,
     TaskId,
     TextFormat,
     TextFormatOption,
@@ -50,12 +49,12 @@ TagFilter = Annotated[
     ),
 ]
 MinPriority = Annotated[
-    PriorityName | None,
+    str | None,
     typer.Option(
         "--priority",
         "-P",
-        case_sensitive=False,
-        help="At least this priority.",
+        metavar="PRIORITY",
+        help="At least this priority (H/high, M/med/medium, L/low, N/none, any case).",
         show_default=False,
     ),
 ]
@@ -114,7 +113,7 @@ def list_command(
     task_filter = TaskFilter(
         status=status,
         tags=tuple(validate_tag(name) for name in tag or ()),
-        min_priority=Priority.parse(priority) if priority else None,
+        min_priority=Priority.parse(priority) if priority is not None else None,
         due_before=parse_date(due_before) if due_before is not None else None,
         overdue=overdue,
         search=validate_search(search) if search else None,
