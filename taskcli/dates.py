@@ -292,3 +292,14 @@ def _aware(local: datetime) -> datetime:
     """
     zone = local_zone()
     return local.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+
+
+def describe(value: datetime) -> dict[str, str]:
+    """What an instant means here: local wall time with its zone, and UTC (for ``calc``)."""
+    local = to_local(value)
+    return {
+        "local": local.isoformat(),
+        "utc": value.astimezone(UTC).isoformat(),
+        "zone": local.tzname() or "",
+        "weekday": WEEKDAYS[local.weekday()].capitalize(),
+    }
