@@ -45,11 +45,17 @@ class Priority(IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Priority:
-        value = text.strip().lower()
-        for priority in cls:
-            if value in (priority.label, priority.label[0]):
-                return priority
-        raise UsageError("priority must be one of none, low, medium, high")
+        """A name or its letter in any case (``H``, ``med``, ``Low``); anything else is exit 2."""
+        priority = _PRIORITY_WORDS.get(text.strip().lower())
+        if priority is None:
+            raise UsageError(f"priority must be one of {PRIORITY_NAMES} (any case), not {text!r}")
+        return priority
+
+
+PRIORITY_NAMES = "H/high, M/med/medium, L/low, N/none"
+_PRIORITY_WORDS = {
+    word: priority for priority in Priority for word in (priority.label, priority.label[0])
+} | {"med": Priority.MEDIUM}
 
 
 class SortKey(StrEnum):

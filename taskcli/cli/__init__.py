@@ -72,6 +72,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",
     ),
+    "calc": (
+        "taskcli.cli.calc",
+        "Show what a date means in local time and UTC; stores nothing.",
+    ),
 }
 
 

@@ -15,7 +15,7 @@ draws with, so piped and data formats never import Rich.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -69,6 +69,10 @@ class Formatter:
         raise NotImplementedError(self.name)
 
     def reverted(self, verb: str, reverted: Sequence[Reverted]) -> None:
+        raise NotImplementedError(self.name)
+
+    def resolved_date(self, expression: str, value: datetime) -> None:
+        """What a date expression means (``calc``)."""
         raise NotImplementedError(self.name)
 
 
@@ -130,6 +134,16 @@ class HumanFormatter(Formatter):
                 f"({item.rows} rows)\n"
                 for item in reverted
             )
+        )
+
+    def resolved_date(self, expression: str, value: datetime) -> None:
+        from taskcli.dates import to_local
+
+        local = to_local(value)
+        offset = f"{local:%z}"
+        write(
+            f"local  {local:%a %Y-%m-%d %H:%M:%S %Z} ({offset[:3]}:{offset[3:]})\n"
+            f"utc    {value.astimezone(UTC).isoformat()}\n"
         )
 
 
@@ -194,6 +208,12 @@ class JsonFormatter(Formatter):
             "ids": report.created,
         }
         write(render.to_json(document))
+
+    def resolved_date(self, expression: str, value: datetime) -> None:
+        from taskcli import render
+        from taskcli.dates import describe
+
+        write(render.to_json({"expression": expression, **describe(value)}))
 
 
 class CsvFormatter(Formatter):

@@ -28,13 +28,6 @@ class TextFormat(StrEnum):
     JSON = "json"
 
 
-class PriorityName(StrEnum):
-    NONE = "none"
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-
 TaskIds = Annotated[
     list[int],
     typer.Argument(
@@ -48,12 +41,12 @@ TaskId = Annotated[
     ),
 ]
 PriorityOption = Annotated[
-    PriorityName | None,
+    str | None,
     typer.Option(
         "--priority",
         "-P",
-        case_sensitive=False,
-        help="none, low, medium or high.",
+        metavar="PRIORITY",
+        help="H/high, M/med/medium, L/low or N/none, any case.",
         show_default=False,
     ),
 ]
@@ -63,7 +56,7 @@ DueOption = Annotated[
         "--due",
         "-d",
         metavar="DATE",
-        help="2026-12-01, 17:00 times, today, fri, +3d, eow ...",
+        help="2026-12-01, fri 17:00, tomorrow 9am, dec 24, eom, +2h ... (try: taskcli calc DATE).",
         show_default=False,
     ),
 ]

@@ -12,7 +12,6 @@ from taskcli.cli._runtime import run
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     ListFormat,
-    PriorityName,
     TaskId,
     TextFormat,
     TextFormatOption,
@@ -64,12 +63,12 @@ AnyTag = Annotated[
     ),
 ]
 MinPriority = Annotated[
-    PriorityName | None,
+    str | None,
     typer.Option(
         "--priority",
         "-P",
-        case_sensitive=False,
-        help="At least this priority.",
+        metavar="PRIORITY",
+        help="At least this priority (H/high, M/med/medium, L/low, N/none, any case).",
         show_default=False,
     ),
 ]
@@ -154,7 +153,7 @@ def list_command(
         tags=required,
         without_tags=excluded,
         any_tags=tuple(dict.fromkeys(validate_tag(name) for name in any_tag or ())),
-        min_priority=Priority.parse(priority) if priority else None,
+        min_priority=Priority.parse(priority) if priority is not None else None,
         due_before=parse_date(due_before) if due_before is not None else None,
         overdue=overdue,
         search=validate_search(search) if search else None,

@@ -76,7 +76,7 @@ def add_command(
     new = NewTask(
         title="-" if bulk else validate_title(title),
         note=validate_note(note) if note is not None else None,
-        priority=Priority.parse(priority) if priority else Priority.NONE,
+        priority=Priority.parse(priority) if priority is not None else Priority.NONE,
         due=parse_date(due) if due is not None else None,
         tags=frozenset(validate_tag(name) for name in tag or ()),
         parent_id=validate_task_id(parent) if parent is not None else None,
@@ -167,7 +167,7 @@ def edit_command(
     patch = TaskPatch(
         title=validate_title(title) if title is not None else UNSET,
         note=validate_note(note) if note is not None else UNSET,
-        priority=Priority.parse(priority) if priority else UNSET,
+        priority=Priority.parse(priority) if priority is not None else UNSET,
         due=UNSET if due is None else None if due.strip().lower() == "none" else parse_date(due),
         add_tags=add_tags,
         remove_tags=remove_tags,
