@@ -25,6 +25,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "log": ("log",),
     "history": ("history", "{top}"),
     "import": ("import", "-", "--outline"),
+    "config": ("config",),
 }
 
 

@@ -72,6 +72,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",
     ),
+    "config": (
+        "taskcli.cli.config",
+        "Show each effective setting, its value and where it came from (password masked).",
+    ),
 }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from taskcli.cli._boundary import guarded
+from taskcli.cli._invocation import settings_of
 from taskcli.cli._runtime import run
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
@@ -76,9 +77,12 @@ ParentFilter = Annotated[
 ]
 Roots = Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")]
 Sort = Annotated[
-    SortKey,
+    SortKey | None,
     typer.Option(
-        "--sort", case_sensitive=False, help="due, priority, created, id or title; ties by id."
+        "--sort",
+        case_sensitive=False,
+        help="due, priority, created, id or title; ties by id (default: config file, else due).",
+        show_default=False,
     ),
 ]
 Reverse = Annotated[bool, typer.Option("--reverse", help="Reverse the order.")]
@@ -103,7 +107,7 @@ def list_command(
     search: Search = None,
     parent: ParentFilter = None,
     roots: Roots = False,
-    sort: Sort = SortKey.DUE,
+    sort: Sort = None,
     reverse: Reverse = False,
     limit: Limit = None,
     format: ListFormatOption = ListFormat.TABLE,
@@ -120,7 +124,7 @@ def list_command(
         search=validate_search(search) if search else None,
         parent_id=validate_task_id(parent) if parent is not None else None,
         roots=roots,
-        sort=sort,
+        sort=sort or SortKey((settings_of(ctx).list_sort or ("due",))[0]),
         reverse=reverse,
         limit=limit,
     )
