@@ -125,6 +125,20 @@ def test_the_default_path_is_read(
     assert shown(cli)["database"]["from"] == f"{path}, line 2"
 
 
+@pytest.mark.parametrize("xdg", ["", "  ", "/somewhere/config"])
+def test_the_default_path_is_platformdirs_user_config_dir(
+    xdg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Computed without importing platformdirs (the client must start fast), to the same path."""
+    from platformdirs import user_config_path
+
+    from taskcli.config_file import config_path
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", xdg)
+    expected = user_config_path("taskcli", appauthor=False) / "config.toml"
+    assert config_path() == (expected, False)
+
+
 # --- the other settings -----------------------------------------------------
 
 
