@@ -205,9 +205,6 @@ class Origin:
     source: Literal["flag", "env", "file", "default"]
     detail: str = ""  # the option, the variable, or "PATH, line N"
 
-    def __str__(self) -> str:
-        return self.detail or self.source
-
 
 DEFAULT = Origin("default")
 
@@ -222,7 +219,7 @@ class Settings:
     journal_keep: int = DEFAULT_JOURNAL_KEEP  # operations kept for undo, log and history
     journal: bool = True  # TASKCLI_JOURNAL=0 turns journaling (and so undo) off
     server: bool = True  # the command server (TASKCLI_SERVER, or server in the config file)
-    list_sort: tuple[str, ...] | None = None  # list's default sort keys (None: due)
+    list_sort: tuple[str, ...] = DEFAULT_LIST_SORT  # list's sort keys when --sort is not given
     list_columns: tuple[str, ...] | None = None  # list's default columns (None: automatic)
     config_file: Path | None = None  # the file that was read, if any
     origins: tuple[tuple[str, Origin], ...] = field(default=(), compare=False)
@@ -259,7 +256,7 @@ def resolve_settings(db_option: str | None, environ: Mapping[str, str] = os.envi
         journal_keep=_journal_keep(environ.get(ENV_JOURNAL_KEEP)),
         journal=environ.get(ENV_JOURNAL, "1").strip().lower() not in OFF_WORDS,
         server=server is not False,
-        list_sort=list_sort,
+        list_sort=list_sort or DEFAULT_LIST_SORT,
         list_columns=list_columns,
         config_file=config.path,
         origins=tuple(origins.items()),

@@ -40,7 +40,7 @@ def _rows(settings: Settings) -> list[tuple[str, Any]]:
         ("database.password", "***" if password else None),
         ("lock_timeout", settings.lock_timeout),
         ("server", settings.server),
-        ("list.sort", ",".join(settings.list_sort or ("due",))),
+        ("list.sort", ",".join(settings.list_sort)),
         ("list.columns", list(settings.list_columns) if settings.list_columns else None),
     ]
 

@@ -124,7 +124,7 @@ def list_command(
         search=validate_search(search) if search else None,
         parent_id=validate_task_id(parent) if parent is not None else None,
         roots=roots,
-        sort=sort or SortKey((settings_of(ctx).list_sort or ("due",))[0]),
+        sort=sort or SortKey(settings_of(ctx).list_sort[0]),
         reverse=reverse,
         limit=limit,
     )
