@@ -1,8 +1,10 @@
 """Settings for one invocation: which database, how long to wait for locks.
 
-Resolution order for the database: ``--db`` > ``TASKCLI_DATABASE_URL`` > the
-default SQLite file in the user's data directory. Parsing is stdlib-only so
-that ``--help`` and completion stay fast; the URL keeps its password out of
+Every setting resolves flag > environment > config file > default: for the
+database ``--db`` > ``TASKCLI_DATABASE_URL`` > ``[database]`` in config.toml
+> the default SQLite file in the user's data directory. Each setting keeps
+where it came from, for ``taskcli config``. Parsing is stdlib-only so that
+``--help`` and completion stay fast; the URL keeps its password out of
 ``str()`` and ``repr()`` so it cannot leak through a message by accident.
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from taskcli.config_file import ConfigFile, file_database, load_config
 from taskcli.errors import InvalidDatabaseUrl, UsageError
 
 Backend = Literal["sqlite", "postgresql"]
@@ -25,6 +28,9 @@ ENV_LOCK_TIMEOUT = "TASKCLI_LOCK_TIMEOUT"
 ENV_DEBUG = "TASKCLI_DEBUG"
 ENV_JOURNAL_KEEP = "TASKCLI_JOURNAL_KEEP"
 ENV_JOURNAL = "TASKCLI_JOURNAL"
+ENV_SERVER = "TASKCLI_SERVER"  # read first by taskcli.server.client, before anything is imported
+OFF_WORDS = ("0", "off", "false", "no")
+DEFAULT_LIST_SORT = "due"
 DEFAULT_JOURNAL_KEEP = 10_000
 MAX_JOURNAL_KEEP = 2**31 - 1  # an operation id is a PostgreSQL INTEGER
 MAX_LOCK_TIMEOUT = 3600.0
@@ -190,6 +196,17 @@ def default_database_path() -> Path:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a setting's value came from: what ``taskcli config`` shows beside it."""
+
+    source: Literal["flag", "env", "file", "default"]
+    detail: str = ""  # the option, the variable, or "PATH, line N"
+
+
+DEFAULT = Origin("default")
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything one invocation needs to know before touching the database."""
 
@@ -198,22 +215,108 @@ class Settings:
     debug: bool = False
     journal_keep: int = DEFAULT_JOURNAL_KEEP  # operations kept for undo, log and history
     journal: bool = True  # TASKCLI_JOURNAL=0 turns journaling (and so undo) off
+    server: bool = True  # the command server (TASKCLI_SERVER, or server in the config file)
+    list_sort: str = DEFAULT_LIST_SORT  # list's --sort when none is given (``due,-priority``)
+    list_columns: str | None = None  # list's --columns when none is given (None: automatic)
+    config_file: Path | None = None  # the file that was read, if any
+    origins: tuple[tuple[str, Origin], ...] = field(default=(), compare=False)
+
+    def origin(self, key: str) -> Origin:
+        return dict(self.origins).get(key, DEFAULT)
 
 
 def resolve_settings(db_option: str | None, environ: Mapping[str, str] = os.environ) -> Settings:
-    """Apply the precedence ``--db`` > environment > default file."""
-    raw = db_option or environ.get(ENV_DATABASE_URL) or ""
-    if raw.strip():
-        database = parse_database_url(raw)
-    else:
-        database = DatabaseUrl(backend="sqlite", path=default_database_path(), is_default=True)
+    """Apply the precedence flag > environment > config file > default to every setting."""
+    config = load_config(environ)
+    origins: dict[str, Origin] = {}
+    database = _database(db_option, environ, config, origins)
+    lock_timeout = _lock_timeout(environ.get(ENV_LOCK_TIMEOUT))
+    if environ.get(ENV_LOCK_TIMEOUT, "").strip():
+        origins["lock_timeout"] = Origin("env", ENV_LOCK_TIMEOUT)
+    elif config.get("lock_timeout") is not None:
+        lock_timeout = _file_lock_timeout(config)
+        origins["lock_timeout"] = Origin("file", config.location("lock_timeout"))
+    server = config.get("server")
+    if environ.get(ENV_SERVER, "").strip():
+        server = environ[ENV_SERVER].strip().lower() not in OFF_WORDS
+        origins["server"] = Origin("env", ENV_SERVER)
+    elif server is not None:
+        origins["server"] = Origin("file", config.location("server"))
+    list_sort, list_columns = _list_sort(config), _list_columns(config)
+    for key, value in (("list.sort", list_sort), ("list.columns", list_columns)):
+        if value is not None:
+            origins[key] = Origin("file", config.location(key))
     return Settings(
         database=database,
-        lock_timeout=_lock_timeout(environ.get(ENV_LOCK_TIMEOUT)),
+        lock_timeout=lock_timeout,
         debug=environ.get(ENV_DEBUG, "") not in ("", "0"),
         journal_keep=_journal_keep(environ.get(ENV_JOURNAL_KEEP)),
-        journal=environ.get(ENV_JOURNAL, "1").strip().lower() not in ("0", "off", "false", "no"),
+        journal=environ.get(ENV_JOURNAL, "1").strip().lower() not in OFF_WORDS,
+        server=server is not False,
+        list_sort=list_sort or DEFAULT_LIST_SORT,
+        list_columns=list_columns,
+        config_file=config.path,
+        origins=tuple(origins.items()),
     )
+
+
+def _database(
+    db_option: str | None,
+    environ: Mapping[str, str],
+    config: ConfigFile,
+    origins: dict[str, Origin],
+) -> DatabaseUrl:
+    if db_option and db_option.strip():
+        origins["database"] = Origin("flag", "--db")
+        return parse_database_url(db_option)
+    raw = environ.get(ENV_DATABASE_URL, "")
+    if raw.strip():
+        origins["database"] = Origin("env", ENV_DATABASE_URL)
+        return parse_database_url(raw)
+    from_file = file_database(config)
+    if from_file is None:
+        return DatabaseUrl(backend="sqlite", path=default_database_path(), is_default=True)
+    database, password_file = from_file
+    key = "database.url" if config.get("database.url") is not None else "database"
+    origins["database"] = Origin("file", config.location(key))
+    if password_file is not None:
+        detail = f"{password_file} ({config.location('database.password_file')})"
+        origins["database.password"] = Origin("file", detail)
+    return database
+
+
+def _file_lock_timeout(config: ConfigFile) -> float:
+    value = float(config.get("lock_timeout"))
+    if not 0 < value <= MAX_LOCK_TIMEOUT:
+        raise config.error("lock_timeout", "must be a number of seconds between 0 and 3600")
+    return max(value, MIN_LOCK_TIMEOUT)
+
+
+def _list_sort(config: ConfigFile) -> str | None:
+    """``sort = "due,-priority"``: checked by the same rules as ``list --sort``."""
+    from taskcli.domain import parse_sort
+
+    raw = config.get("list.sort")
+    if raw is None:
+        return None
+    try:
+        parse_sort(raw)
+    except UsageError as error:
+        raise config.error("list.sort", f"is invalid: {error}") from None
+    return ",".join(part.strip().lower() for part in raw.split(","))
+
+
+def _list_columns(config: ConfigFile) -> str | None:
+    """``columns = ["id", "title", "path"]``: checked by the same rules as ``list --columns``."""
+    from taskcli.domain import parse_columns
+
+    raw = config.get("list.columns")
+    if raw is None:
+        return None
+    try:
+        return ",".join(parse_columns(",".join(raw)))
+    except UsageError as error:
+        raise config.error("list.columns", f"is invalid: {error}") from None
 
 
 def _lock_timeout(raw: str | None) -> float:

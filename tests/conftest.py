@@ -30,6 +30,8 @@ PG_ADMIN_URL = os.environ.get(
 BACKENDS = ("sqlite", "postgresql")
 _ISOLATED_VARIABLES = (
     "TASKCLI_DATABASE_URL",
+    "TASKCLI_CONFIG",
+    "XDG_CONFIG_HOME",
     "TASKCLI_DEBUG",
     "TASKCLI_LOCK_TIMEOUT",
     "FORCE_COLOR",

@@ -26,6 +26,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "history": ("history", "{top}"),
     "import": ("import", "-", "--outline"),
     "calc": ("calc", "next", "week"),
+    "config": ("config",),
 }
 
 

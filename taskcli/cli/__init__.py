@@ -76,6 +76,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.calc",
         "Show what a date means in local time and UTC; stores nothing.",
     ),
+    "config": (
+        "taskcli.cli.config",
+        "Show each effective setting, its value and where it came from (password masked).",
+    ),
 }
 
 

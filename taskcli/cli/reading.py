@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from taskcli.cli._boundary import guarded
+from taskcli.cli._invocation import settings_of
 from taskcli.cli._runtime import run
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
@@ -22,7 +23,6 @@ from taskcli.domain import (
     LIST_COLUMNS,
     MAX_COUNT,
     Priority,
-    SortKey,
     StatusFilter,
     TaskFilter,
     parse_columns,
@@ -95,11 +95,15 @@ UnderFilter = Annotated[
 ]
 Roots = Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")]
 Sort = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--sort",
         metavar="KEY[,KEY...]",
-        help="due, priority, created, id, title; -KEY reverses one key; ties by id.",
+        help=(
+            "due, priority, created, id, title; -KEY reverses one key; ties by id "
+            "(default: the config file's, else due)."
+        ),
+        show_default=False,
     ),
 ]
 Columns = Annotated[
@@ -135,7 +139,7 @@ def list_command(
     parent: ParentFilter = None,
     under: UnderFilter = None,
     roots: Roots = False,
-    sort: Sort = SortKey.DUE.value,
+    sort: Sort = None,
     reverse: Reverse = False,
     limit: Limit = None,
     columns: Columns = None,
@@ -144,10 +148,13 @@ def list_command(
     """List tasks as a flat table (pending ones unless --status says otherwise)."""
     from taskcli.services.reading import list_tasks
 
+    settings = settings_of(ctx)
     required, excluded = parse_tag_filter(tag or ())
     chosen_columns = parse_columns(columns) if columns is not None else None
     if chosen_columns is not None and format is not ListFormat.TABLE:
         raise UsageError("--columns applies to the table format only")
+    if chosen_columns is None and format is ListFormat.TABLE and settings.list_columns:
+        chosen_columns = parse_columns(settings.list_columns)
     task_filter = TaskFilter(
         status=status,
         tags=required,
@@ -160,7 +167,7 @@ def list_command(
         parent_id=validate_task_id(parent) if parent is not None else None,
         under_id=validate_task_id(under) if under is not None else None,
         roots=roots,
-        sort=parse_sort(sort),
+        sort=parse_sort(sort if sort is not None else settings.list_sort),
         reverse=reverse,
         limit=limit,
     )

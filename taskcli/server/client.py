@@ -35,9 +35,16 @@ SERVED = False
 
 
 def enabled(environ: Any = os.environ) -> bool:
-    """``TASKCLI_SERVER=0`` (or off/false/no) turns the server off entirely."""
+    """``TASKCLI_SERVER=0`` (or off/false/no) turns the server off entirely.
+
+    Without the variable, ``server = false`` in the config file does the same.
+    """
     value = str(environ.get(ENV_SERVER, "")).strip().lower()
-    return value not in ("0", "off", "false", "no")
+    if value:
+        return value not in ("0", "off", "false", "no")
+    from taskcli.config_file import server_enabled
+
+    return server_enabled(environ) is not False
 
 
 def supported() -> bool:

@@ -44,7 +44,10 @@ def status() -> ServerState:
 def start() -> tuple[ServerState, bool]:
     """Start a server unless one answers; (state, whether this call started it)."""
     if not enabled():
-        raise UsageError("the command server is turned off (TASKCLI_SERVER=0)")
+        raise UsageError(
+            "the command server is turned off "
+            "(TASKCLI_SERVER=0, or server = false in the config file)"
+        )
     state = status()
     if state.pid is not None:
         return state, False

@@ -1,0 +1,328 @@
+"""The optional config file: ``config.toml``, read with ``tomllib`` and checked against a schema.
+
+Standard library only: the command-server client asks it whether the server
+is turned off, before anything else is imported. The file is read only when
+a setting is needed, at most once per process while it is unchanged. Every
+problem names the file and, where it can, the line: a user fixing a typo
+should not have to guess which of their settings was refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from taskcli.errors import EXIT_DATABASE, TaskcliError, UsageError
+
+if TYPE_CHECKING:
+    from taskcli.config import DatabaseUrl
+
+ENV_CONFIG = "TASKCLI_CONFIG"
+FILE_NAME = "config.toml"
+
+# Every key the file may hold (dotted: table.key), and the TOML types it takes.
+SCHEMA: dict[str, tuple[type, ...]] = {
+    "server": (bool,),
+    "lock_timeout": (int, float),
+    "database.url": (str,),
+    "database.backend": (str,),
+    "database.path": (str,),
+    "database.host": (str,),
+    "database.port": (int,),
+    "database.user": (str,),
+    "database.name": (str,),
+    "database.password_file": (str,),
+    "list.sort": (str,),
+    "list.columns": (list,),
+}
+TABLES = ("database", "list")
+_TYPE_NAMES = {bool: "true or false", int: "a number", str: "a string", list: "a list of strings"}
+_POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
+_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
+_KEY = re.compile(r"\s*([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=")
+
+
+class ConfigFileUnreadable(TaskcliError):
+    """The config file exists but cannot be read (permissions, a directory): exit 3."""
+
+    exit_code = EXIT_DATABASE
+
+
+class ConfigFile:
+    """The checked settings of one config file (``path`` None: there is none).
+
+    A plain class: ``dataclasses`` would cost the client its fast start.
+    """
+
+    __slots__ = ("path", "text", "values")
+
+    def __init__(self, path: Path | None, values: Mapping[str, Any] | None = None, text: str = ""):
+        self.path = path
+        self.values: Mapping[str, Any] = values or {}
+        self.text = text
+
+    def get(self, key: str) -> Any:
+        return self.values.get(key)
+
+    def location(self, key: str | None = None) -> str:
+        """``PATH, line N`` for a key (the line when it can be found)."""
+        line = _line_of(self.text, key) if key else None
+        return f"{self.path}" + (f", line {line}" if line else "")
+
+    def where(self, key: str | None = None) -> str:
+        return f"config file {self.location(key)}"
+
+    def error(self, key: str, message: str) -> UsageError:
+        """A bad value: exit 2, naming the file, the line and the key."""
+        return UsageError(f"{self.where(key)}: {key} {message}")
+
+
+NO_FILE = ConfigFile(path=None)
+
+
+def config_path(environ: Mapping[str, str] = os.environ) -> tuple[Path, bool]:
+    """The config file to read and whether the user named it (``TASKCLI_CONFIG``).
+
+    On Linux this is platformdirs' user config dir computed here, without
+    importing platformdirs: ``$XDG_CONFIG_HOME/taskcli``, else ``~/.config/taskcli``.
+    """
+    named = environ.get(ENV_CONFIG, "")
+    if named.strip():
+        return Path(named).expanduser().absolute(), True
+    if sys.platform.startswith("linux"):
+        base = environ.get("XDG_CONFIG_HOME", "")
+        home = Path(base) if base.strip() else Path(environ.get("HOME") or "~").expanduser()
+        directory = home if base.strip() else home / ".config"
+        return directory / "taskcli" / FILE_NAME, False
+    from platformdirs import user_config_path
+
+    return user_config_path("taskcli", appauthor=False) / FILE_NAME, False
+
+
+_cache: dict[Path, tuple[tuple[int, int, int], ConfigFile]] = {}
+
+
+def load_config(environ: Mapping[str, str] = os.environ) -> ConfigFile:
+    """The config file's checked settings; no file at the default path means none.
+
+    A file named by ``TASKCLI_CONFIG`` must exist (exit 2); a syntax error, an
+    unknown key or a value of the wrong type is exit 2 naming the line.
+    """
+    path, named = config_path(environ)
+    try:
+        with path.open("rb") as stream:
+            status = os.fstat(stream.fileno())
+            stamp = (status.st_ino, status.st_mtime_ns, status.st_size)
+            cached = _cache.get(path)
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            data = stream.read()
+    except FileNotFoundError:
+        if named:
+            raise UsageError(f"{ENV_CONFIG} names a missing file: {path}") from None
+        return NO_FILE
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigFileUnreadable(f"cannot read config file {path}: {reason}") from None
+    config = parse_config(path, data)
+    _cache[path] = (stamp, config)
+    return config
+
+
+def parse_config(path: Path, data: bytes) -> ConfigFile:
+    """Decode, parse and check one file's bytes."""
+    import tomllib
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"config file {path}: not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"config file {path}{_position(str(error))}") from None
+    located = ConfigFile(path=path, text=text)  # for naming the line of a bad key
+    return ConfigFile(path=path, values=_flatten(located, document), text=text)
+
+
+def _position(message: str) -> str:
+    """tomllib's ``Message (at line 3, column 7)`` as ``, line 3, column 7: message``."""
+    match = _POSITION.fullmatch(message)
+    if match is None:
+        return f": {message[:1].lower()}{message[1:]}"
+    text = match["message"]
+    return f", line {match['line']}, column {match['column']}: {text[:1].lower()}{text[1:]}"
+
+
+def _flatten(config: ConfigFile, document: Mapping[str, Any]) -> dict[str, Any]:
+    """Dotted keys → values, every key known and every value of its type."""
+    values: dict[str, Any] = {}
+    for name, value in document.items():
+        if name in TABLES and isinstance(value, dict):
+            items = [(f"{name}.{key}", item) for key, item in value.items()]
+        elif name in TABLES:
+            raise config.error(name, "must be a table ([" + name + "])")
+        else:
+            items = [(name, value)]
+        for key, item in items:
+            values[key] = _checked(config, key, item)
+    return values
+
+
+def _checked(config: ConfigFile, key: str, value: Any) -> Any:
+    types = SCHEMA.get(key)
+    if types is None:
+        known = ", ".join(SCHEMA)
+        raise UsageError(f"{config.where(key)}: unknown key '{key}' (known: {known})")
+    # TOML's true is a Python int too: a boolean is only right where one is expected.
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        raise config.error(key, f"must be {_TYPE_NAMES[types[0]]}")
+    if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+        raise config.error(key, "must be a list of strings")
+    return value
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line that sets a dotted key: a simple scan of table headers and ``key =`` lines."""
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER.match(line)
+        if header:
+            table = header.group(1)
+            if table == key:
+                return number
+            continue
+        match = _KEY.match(line)
+        if match:
+            name = match.group(1).strip('"').replace(" ", "")
+            full = f"{table}.{name}" if table else name
+            if full == key or full.startswith(f"{key}."):
+                return number
+    return None
+
+
+def server_enabled(environ: Mapping[str, str] = os.environ) -> bool | None:
+    """The file's ``server`` setting, or None when it does not say.
+
+    A file that cannot be used counts as False: the command then runs
+    in-process, which reports the problem, and no server is started for it.
+    """
+    try:
+        value = load_config(environ).get("server")
+    except TaskcliError:
+        return False
+    return value if isinstance(value, bool) else None
+
+
+def file_database(config: ConfigFile) -> tuple[DatabaseUrl, str | None] | None:
+    """The ``[database]`` table as a URL, and the password file it names (or None).
+
+    The password never lives in this file: a URL holding one is refused, and
+    ``password_file`` names a file only its owner may read (else exit 2).
+    """
+    from dataclasses import replace
+
+    from taskcli.config import parse_database_url
+    from taskcli.errors import InvalidDatabaseUrl
+
+    parts = {
+        key.removeprefix("database."): value
+        for key, value in config.values.items()
+        if key.startswith("database.")
+    }
+    if not parts:
+        return None
+    password_file = parts.pop("password_file", None)
+    url = parts.pop("url", None)
+    if url is not None:
+        if parts:
+            other = f"database.{next(iter(parts))}"
+            raise config.error(
+                other, "cannot be combined with database.url (give one or the other)"
+            )
+        try:
+            database = parse_database_url(url)
+        except InvalidDatabaseUrl as error:
+            raise UsageError(f"{config.where('database.url')}: {error}") from None
+        if database.password is not None:
+            raise config.error(
+                "database.url", "must not hold a password (use database.password_file or ~/.pgpass)"
+            )
+    else:
+        database = _database_from_parts(config, parts)
+    if password_file is None:
+        return database, None
+    if database.backend != "postgresql":
+        raise config.error("database.password_file", "applies to PostgreSQL only")
+    path = _relative_to(config, "database.password_file", password_file)
+    return replace(database, password=_read_password(config, path)), str(path)
+
+
+def _database_from_parts(config: ConfigFile, parts: dict[str, Any]) -> DatabaseUrl:
+    from taskcli.config import DatabaseUrl
+
+    backend = parts.pop("backend", None) or ("sqlite" if "path" in parts else "postgresql")
+    if backend not in ("sqlite", "postgresql"):
+        raise config.error("database.backend", "must be sqlite or postgresql")
+    allowed = ("path",) if backend == "sqlite" else ("host", "port", "user", "name")
+    for key, value in parts.items():
+        if key not in allowed:
+            raise config.error(f"database.{key}", f"does not apply to {backend}")
+        if isinstance(value, str) and not value.strip():
+            raise config.error(f"database.{key}", "must not be empty")
+    if backend == "sqlite":
+        if "path" not in parts:
+            raise config.error("database.backend", "sqlite needs database.path")
+        return DatabaseUrl(
+            backend="sqlite", path=_relative_to(config, "database.path", parts["path"])
+        )
+    port = parts.get("port")
+    if port is not None and not 0 < port < 65536:
+        raise config.error("database.port", "must be between 1 and 65535")
+    return DatabaseUrl(
+        backend="postgresql",
+        username=parts.get("user"),
+        host=parts.get("host"),
+        port=port,
+        database=parts.get("name"),
+    )
+
+
+def _relative_to(config: ConfigFile, key: str, raw: str) -> Path:
+    """A path from the file: ``~`` expanded, relative ones taken from the file's directory."""
+    if not raw.strip():
+        raise config.error(key, "must name a file")
+    path = Path(raw).expanduser()
+    directory = config.path.parent if config.path is not None else Path.cwd()
+    return path if path.is_absolute() else directory / path
+
+
+def _read_password(config: ConfigFile, path: Path) -> str:
+    """The first line of the password file, refused unless only its owner may read it."""
+    try:
+        with path.open("rb") as stream:
+            mode = os.fstat(stream.fileno()).st_mode
+            if mode & 0o077:
+                raise config.error(
+                    "database.password_file",
+                    f"{path} may be read by group or others (mode {mode & 0o777:04o}); "
+                    f"run: chmod 600 {path}",
+                )
+            data = stream.read(64 * 1024)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigFileUnreadable(
+            f"cannot read the password file {path} ({config.where('database.password_file')}): "
+            f"{reason}"
+        ) from None
+    try:
+        password = data.decode("utf-8").splitlines()[0] if data.strip() else ""
+    except UnicodeDecodeError:
+        password = ""
+    if not password:
+        raise config.error("database.password_file", f"{path} holds no password (one line, UTF-8)")
+    return password
