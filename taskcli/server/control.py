@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import time
 from dataclasses import dataclass
@@ -68,9 +69,27 @@ def stop() -> int | None:
     if pid is None:
         return None
     deadline = time.monotonic() + STOP_TIMEOUT
-    while path.exists() and time.monotonic() < deadline:
+    while (path.exists() or _alive(pid)) and time.monotonic() < deadline:
         time.sleep(0.05)
     return pid
+
+
+def _alive(pid: int) -> bool:
+    """True while the process runs: "stopped" is said only once it has exited.
+
+    A zombie (exited, not yet reaped by whoever adopted it) counts as gone.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b") ", 1)[-1][:1] != b"Z"
+    except OSError:
+        return True
 
 
 def _ask(path: Path, op: str) -> tuple[int | None, int]:
