@@ -197,7 +197,7 @@ def test_taskwarrior_reimport_adds_nothing(cli: Cli) -> None:
     cli.ok("import", "--from", "taskwarrior", str(TW_SAMPLE))
     before = cli.ok("export").stdout
     again = cli.ok("import", "--from", "taskwarrior", str(TW_SAMPLE))
-    assert again.stdout.startswith("Imported 0 tasks, 7 already present")
+    assert again.stdout.startswith("Imported 7 tasks: 0 added, 0 updated, 7 unchanged")
     assert cli.ok("export").stdout == before
 
 
