@@ -8,10 +8,15 @@ Both backends.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
-from support import Cli, run_subprocess
+from support import REPO_ROOT, SUBPROCESS_TIMEOUT, Cli, run_subprocess
 
 PENDING, DONE = "1", "3"
 
@@ -102,3 +107,38 @@ def test_help_lists_exactly_the_formats_a_command_offers(
     cli: Cli, command: str, formats: str
 ) -> None:
     assert f"--format <{formats}>" in cli.ok(command, "--help").stdout
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_itself_lists_ids_with_titles(tasks: Cli, tmp_path: Path) -> None:
+    """Typer's bash script, sourced in a real bash: one COMPREPLY entry per task."""
+    launcher = tmp_path / "taskcli"
+    launcher.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m taskcli "$@"\n')
+    launcher.chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(REPO_ROOT),
+        "TASKCLI_DATABASE_URL": tasks.url,
+    }
+    script = (
+        'source <(_TASKCLI_COMPLETE=source_bash taskcli); COMP_WORDS=(taskcli "$@"); '
+        "COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); _taskcli_completion taskcli; "
+        'printf "%s\\n" "${COMPREPLY[@]}"'
+    )
+
+    def complete(*words: str) -> list[str]:
+        result = subprocess.run(
+            ["bash", "--norc", "--noprofile", "-c", script, "bash", *words],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=SUBPROCESS_TIMEOUT,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return [line for line in result.stdout.splitlines() if line]
+
+    assert complete("done", "") == ["1  Buy milk", "2  Call mom"]
+    assert complete("done", "2") == ["2"]
+    assert complete("undone", "") == ["3"]
