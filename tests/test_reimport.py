@@ -8,11 +8,14 @@ backends; "changes nothing" is checked row for row with ``dump``.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from support import Cli, dump, error_line, execute
+from support import REPO_ROOT, SUBPROCESS_TIMEOUT, Cli, dump, error_line, execute
 
 from taskcli.config import Settings, parse_database_url
 from taskcli.db.migrate import upgrade
@@ -214,3 +217,32 @@ def test_pg_ids_after_import_are_fresh(other: Cli, tmp_path: Path, cli: Cli) -> 
     other.ok("import", str(path))
     other.ok("import", str(path))
     assert other.ok("add", "-q", "next").stdout == "5\n"
+
+
+def test_concurrent_imports_of_one_file_add_each_task_once(
+    cli: Cli, other: Cli, tmp_path: Path
+) -> None:
+    """Matching happens under the tree lock: four imports at once, one copy of each task."""
+    _tree(cli)
+    path = _export(cli, tmp_path / "shared.json")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TASKCLI_DATABASE_URL": other.url}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "taskcli", "import", str(path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    outputs = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=SUBPROCESS_TIMEOUT * 2)
+        assert process.returncode == 0, stderr
+        outputs.append(stdout)
+    assert sorted(outputs) == [
+        "Imported 4 tasks\n",
+        *["Imported 4 tasks: 0 added, 0 updated, 4 unchanged\n"] * 3,
+    ]
+    assert _titles(other) == _titles(cli)
