@@ -101,6 +101,11 @@ def test_bash_gets_the_bare_id_when_one_task_matches(tasks: Cli) -> None:
         ("log", "table|json"),
         ("history", "text|json"),
         ("import", "text|json"),
+        ("add", "text|json"),
+        ("done", "text|json"),
+        ("undone", "text|json"),
+        ("edit", "text|json"),
+        ("move", "text|json"),
     ],
 )
 def test_help_lists_exactly_the_formats_a_command_offers(
