@@ -246,3 +246,18 @@ def test_concurrent_imports_of_one_file_add_each_task_once(
         *["Imported 4 tasks: 0 added, 0 updated, 4 unchanged\n"] * 3,
     ]
     assert _titles(other) == _titles(cli)
+
+
+def test_a_database_without_its_identity_is_refused(cli: Cli, tmp_path: Path) -> None:
+    """Removed by hand: exit 3 with one line, never a guess (or a traceback)."""
+    cli.ok("add", "kept")
+    path = _export(cli, tmp_path / "kept.json")
+    [[(identity,)]] = execute(cli.url, "SELECT uuid FROM database_identity")
+    execute(cli.url, "DELETE FROM database_identity")
+    try:
+        before = dump(cli.url)
+        assert "identity" in error_line(cli.fails(3, "export"))
+        assert "identity" in error_line(cli.fails(3, "import", str(path)))
+        assert dump(cli.url) == before
+    finally:  # the PostgreSQL database is shared by the tests of this run
+        execute(cli.url, f"INSERT INTO database_identity (id, uuid) VALUES (1, '{identity}')")

@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import Status
-from taskcli.errors import UsageError
+from taskcli.errors import DatabaseCorrupt, UsageError
 from taskcli.queries import task
 from taskcli.records import ImportRecord
 from taskcli.services._common import rows, tags_by_task
@@ -42,6 +42,8 @@ _FIELDS = (
 async def database_identity(session: AsyncSession) -> str:
     """This database's uuid (made by migration 0004; one row)."""
     found = await rows(session, select(_identity.c.uuid).where(_identity.c.id == 1))
+    if not found:  # removed by hand: refuse rather than guess which database this is
+        raise DatabaseCorrupt("the database has lost its identity (table database_identity)")
     return str(found[0][0])
 
 
