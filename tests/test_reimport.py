@@ -261,3 +261,21 @@ def test_a_database_without_its_identity_is_refused(cli: Cli, tmp_path: Path) ->
         assert dump(cli.url) == before
     finally:  # the PostgreSQL database is shared by the tests of this run
         execute(cli.url, f"INSERT INTO database_identity (id, uuid) VALUES (1, '{identity}')")
+
+
+def test_many_changed_tasks_update_in_one_import(cli: Cli, tmp_path: Path) -> None:
+    """More changed tasks than one statement's parameters hold: all updated, retagged, once."""
+    count = 2500
+    cli.ok("add", "-", "-t", "old", input="".join(f"task {n}\n" for n in range(count)))
+    document = json.loads(cli.ok("export").stdout)
+    for task in document["tasks"]:
+        task["title"] = task["title"].upper()
+        task["tags"] = ["new"]
+    path = tmp_path / "changed.json"
+    path.write_text(json.dumps(document))
+    result = cli.ok("import", str(path))
+    assert result.stdout == f"Imported {count} tasks: 0 added, {count} updated, 0 unchanged\n"
+    tasks = json.loads(cli.ok("list", "--limit", str(count), "-f", "json").stdout)
+    assert len(tasks) == count
+    assert all(t["title"].startswith("TASK ") and t["tags"] == ["new"] for t in tasks)
+    assert cli.ok("import", str(path)).stdout.endswith(f"0 updated, {count} unchanged\n")

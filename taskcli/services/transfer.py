@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -154,17 +154,35 @@ async def _update(
     tag_ids = await ensure_tags(
         session, {tag for _, r, w in changes if "tags" in w for tag in r.tags}
     )
+    # One executemany per set of changed columns, not one statement per task.
+    batches: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    retagged: dict[int, frozenset[str]] = {}
     for task_id, record, wanted in changes:
-        tags = wanted.pop("tags", None)
+        if "tags" in wanted:
+            retagged[task_id] = wanted.pop("tags")
         values = {**wanted, "updated_at": record.updated_at or now}
-        await session.exec(update(task).where(task.c.id == task_id).values(**values))
-        if tags is not None:
-            await session.exec(delete(task_tag).where(task_tag.c.task_id == task_id))
-            if tags:
-                await session.exec(
-                    insert(task_tag),
-                    params=[{"task_id": task_id, "tag_id": tag_ids[t]} for t in sorted(tags)],
-                )
+        batches[tuple(sorted(values))].append(
+            {"b_id": task_id, **{f"b_{name}": value for name, value in values.items()}}
+        )
+    for columns, params in batches.items():
+        statement = (
+            update(task)
+            .where(task.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in columns})
+        )
+        await session.exec(statement, params=params)
+    if retagged:
+        ids = list(retagged)
+        for start in range(0, len(ids), STREAM_BATCH):  # within every driver's parameter limit
+            chunk = ids[start : start + STREAM_BATCH]
+            await session.exec(delete(task_tag).where(task_tag.c.task_id.in_(chunk)))
+        links = [
+            {"task_id": task_id, "tag_id": tag_ids[tag]}
+            for task_id, tags in retagged.items()
+            for tag in sorted(tags)
+        ]
+        if links:
+            await session.exec(insert(task_tag), params=links)
     for task_id, _, wanted in changes:
         if "parent_id" in wanted:
             await _check_depth(session, task_id)
