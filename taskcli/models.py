@@ -158,3 +158,17 @@ class JournalCursor(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     operation_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+
+
+class DatabaseIdentity(SQLModel, table=True):
+    """One row: this database's uuid, made once by migration 0004 and never journaled.
+
+    ``export`` writes it as ``source``; ``import`` recognises tasks that came
+    from a database by it, so importing a file again updates instead of adding.
+    """
+
+    __tablename__ = "database_identity"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    uuid: str = Field(sa_column=Column(String(36), nullable=False))

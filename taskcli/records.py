@@ -7,6 +7,7 @@ into ``ImportRecord``s; one service then inserts them, parents first.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,9 @@ class ImportRecord:
     completed_at: datetime | None = None
     external_id: str | None = None
     original_id: int | None = None  # kept when importing into an empty database
+    # False: made up by the importer (a Taskwarrior project), so a task here that
+    # matches it is left as it is rather than updated from the file.
+    describes_task: bool = True
 
 
 @dataclass
@@ -50,7 +54,9 @@ class ImportReport:
     """What an import did, for the summary line and ``-f json``."""
 
     created: dict[str, int] = field(default_factory=dict)  # file key -> new id
-    already_present: int = 0
+    already_present: int = 0  # records matched to a task here: updated + unchanged
+    updated: dict[str, int] = field(default_factory=dict)  # file key -> id of the task changed
+    unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     notes: list[str] = field(default_factory=list)
 
@@ -92,6 +98,19 @@ def parse_export(document: Any) -> list[ImportRecord]:
     if not isinstance(tasks, list):
         raise UsageError('the export has no "tasks" list')
     return list(_native_records(tasks))
+
+
+def export_source(document: Mapping[str, Any]) -> str | None:
+    """The identity of the database an export came from (``source``, added in 0.2.0), or None."""
+    source = document.get("source")
+    if source is None:
+        return None
+    if not isinstance(source, str):
+        raise UsageError("the export's source must be a database identity (a uuid)")
+    try:
+        return str(uuid.UUID(source))
+    except ValueError:
+        raise UsageError(f"the export's source is not a uuid: {source[:40]!r}") from None
 
 
 def _native_records(tasks: list[Any]) -> Iterator[ImportRecord]:

@@ -187,8 +187,10 @@ def export_record(
     return f'{lead}{record_json(row, tags)}, "external_id": {_json_or_null(external_id)}}}'
 
 
-def export_footer(count: int) -> str:
-    return ("\n" if count else "") + "]}\n"
+def export_footer(count: int, source: str | None = None) -> str:
+    """The end of the export; ``source`` (the database's identity) is its last key."""
+    tail = f', "source": {_json_text(source)}' if source is not None else ""
+    return ("\n" if count else "") + f"]{tail}}}\n"
 
 
 def tasks_csv(views: Iterable[TaskView]) -> str:

@@ -97,6 +97,7 @@ def _add_projects(records: dict[str, ImportRecord], project: Any) -> str | None:
                 parent_key=parent_key,
                 title=_title(segment),
                 external_id=bounded_identifier(key, MAX_EXTERNAL_ID_LENGTH),
+                describes_task=False,
             )
         parent_key = key
     return parent_key

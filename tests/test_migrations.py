@@ -36,7 +36,15 @@ from taskcli.db.migrate import SETTINGS_ATTRIBUTE, alembic_config, migrations_di
 from taskcli.db.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 MIGRATIONS = REPO_ROOT / "migrations"
-TASK_TABLES = {"task", "tag", "task_tag", "operation", "change", "journal_cursor"}
+TASK_TABLES = {
+    "task",
+    "tag",
+    "task_tag",
+    "operation",
+    "change",
+    "journal_cursor",
+    "database_identity",
+}
 UPGRADE_ROUNDS = 3
 CONCURRENT_UPGRADES = 3
 

@@ -40,7 +40,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
         "show": 9,  # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2)
         "show-json": 9,
-        "export": 4,  # BEGIN, schema, all tags, all task records (streamed)
+        "export": 5,  # BEGIN, schema, identity (source), all tags, all task records (streamed)
     },
     "postgresql": {
         "list": 5,  # timeouts, schema, tasks, tags, progress
@@ -53,7 +53,7 @@ EXPECTED: dict[str, dict[str, int]] = {
         "subtree-json": 6,
         "show": 9,
         "show-json": 9,
-        "export": 4,
+        "export": 5,
     },
 }
 

@@ -118,9 +118,12 @@ class HumanFormatter(Formatter):
 
     def import_report(self, report: ImportReport) -> None:
         created = len(report.created)
-        parts = [f"Imported {created} task{'s' if created != 1 else ''}"]
-        if report.already_present:
-            parts.append(f"{report.already_present} already present")
+        total = created + report.already_present
+        parts = [f"Imported {total} task{'s' if total != 1 else ''}"]
+        if report.already_present:  # some were here already: say what became of each
+            parts[0] += (
+                f": {created} added, {len(report.updated)} updated, {report.unchanged} unchanged"
+            )
         parts += [f"skipped {count} {reason}" for reason, count in sorted(report.skipped.items())]
         line = ", ".join(parts) + ("; " + "; ".join(report.notes) if report.notes else "")
         write(line + "\n")
@@ -206,6 +209,8 @@ class JsonFormatter(Formatter):
             "already_present": report.already_present,
             "skipped": report.skipped,
             "ids": report.created,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
         }
         write(render.to_json(document))
 

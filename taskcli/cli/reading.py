@@ -10,6 +10,7 @@ import typer
 from taskcli.cli._boundary import guarded
 from taskcli.cli._invocation import settings_of
 from taskcli.cli._runtime import run
+from taskcli.cli.completion import complete_any_task_id
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     ListFormat,
@@ -85,7 +86,14 @@ Search = Annotated[
 ]
 ParentFilter = Annotated[
     int | None,
-    typer.Option("--parent", "-p", metavar="ID", help="Direct subtasks of ID.", show_default=False),
+    typer.Option(
+        "--parent",
+        "-p",
+        metavar="ID",
+        help="Direct subtasks of ID.",
+        show_default=False,
+        autocompletion=complete_any_task_id,
+    ),
 ]
 UnderFilter = Annotated[
     int | None,

@@ -68,8 +68,9 @@ def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
         write(render.export_record(view, external_id, first=written == 0))  # type: ignore[arg-type]
         written += 1
 
-    count = run(ctx, export_tasks, write=False, sink=sink)
-    write((render.export_header() if written == 0 else "") + render.export_footer(count))
+    count, source = run(ctx, export_tasks, write=False, sink=sink)
+    header = render.export_header() if written == 0 else ""
+    write(header + render.export_footer(count, source))
 
 
 @app.command("import")
@@ -89,16 +90,28 @@ def import_command(
     outline: Annotated[
         bool, typer.Option("--outline", help="An indented outline or Markdown checklist.")
     ] = False,
+    as_new: Annotated[
+        bool,
+        typer.Option(
+            "--as-new",
+            help="Add every task as a new one, even those already here (no matching).",
+        ),
+    ] = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Import tasks in one transaction: all of them or, on any error, none."""
-    from taskcli.records import ImportReport, load_json, parse_export
+    """Import tasks in one transaction: all of them or, on any error, none.
+
+    Tasks already here (the same external id, or the same task of the same
+    exported database) are updated where the file differs, never added twice.
+    """
+    from taskcli.records import ImportReport, export_source, load_json, parse_export
     from taskcli.services.transfer import import_records
 
     if outline and from_format is not ImportSource.TASKCLI:
         raise UsageError("give either --outline or --from, not both")
     text = _read(source)
     report_extra = ImportReport()
+    origin: str | None = None
     if outline:
         from taskcli.outline import parse_outline
 
@@ -111,8 +124,10 @@ def import_command(
         if dependencies:
             report_extra.notes.append(f"{dependencies} dependencies kept as note lines")
     else:
-        records = parse_export(load_json(text, "the file"))
-    report = run(ctx, import_records, write=True, records=records)
+        document = load_json(text, "the file")
+        records = parse_export(document)
+        origin = export_source(document)
+    report = run(ctx, import_records, write=True, records=records, source=origin, as_new=as_new)
     report.skipped, report.notes = report_extra.skipped, report_extra.notes
     formatter(format).import_report(report)
 

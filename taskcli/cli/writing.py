@@ -10,6 +10,7 @@ import typer
 from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._output import write
 from taskcli.cli._runtime import run
+from taskcli.cli.completion import complete_any_task_id
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     DueOption,
@@ -52,7 +53,12 @@ def add_command(
     parent: Annotated[
         int | None,
         typer.Option(
-            "--parent", "-p", metavar="ID", help="Make it a subtask of ID.", show_default=False
+            "--parent",
+            "-p",
+            metavar="ID",
+            help="Make it a subtask of ID.",
+            show_default=False,
+            autocompletion=complete_any_task_id,
         ),
     ] = None,
     priority: PriorityOption = None,
@@ -185,7 +191,14 @@ def move_command(
     task_id: TaskId,
     parent: Annotated[
         int | None,
-        typer.Option("--parent", "-p", metavar="PID", help="The new parent.", show_default=False),
+        typer.Option(
+            "--parent",
+            "-p",
+            metavar="PID",
+            help="The new parent.",
+            show_default=False,
+            autocompletion=complete_any_task_id,
+        ),
     ] = None,
     root: Annotated[bool, typer.Option("--root", help="Make it a top-level task.")] = False,
     format: TextFormatOption = TextFormat.TEXT,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -18,10 +19,15 @@ from taskcli.services._common import (
     dialect_name,
     ensure_tags,
     lock_tree,
-    rows,
     scalar,
     tags_by_task,
     utcnow,
+)
+from taskcli.services.transfer_match import (
+    Matching,
+    database_identity,
+    match_records,
+    wanted_fields,
 )
 
 STREAM_BATCH = 2_000
@@ -31,12 +37,14 @@ ExportSink = Callable[[tuple[Sequence[Any], Sequence[str]], str | None], None]
 """Receives (task record, see ``queries.record_columns``; its tags) and the external id."""
 
 
-async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> int:
-    """Hand every task (with its external id) to ``sink`` in id order, a batch at a time.
+async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> tuple[int, str]:
+    """Hand every task (with its external id) to ``sink`` in id order, a batch at a time;
+    return how many and this database's identity (the export's ``source``).
 
     Tags are loaded once; task rows are streamed as tuples (no view object
     per task), so memory does not grow with the whole graph.
     """
+    source = await database_identity(session)
     tags = await tags_by_task(session, queries.select_all_tags())
     columns = queries.record_columns(dialect_name(session))
     statement = select(*columns, task.c.external_id).order_by(task.c.id)
@@ -51,26 +59,48 @@ async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> int:
         # The reader went away: stop reading. The caller's next write meets the
         # closed pipe outside the database, where it is reported as such.
         pass
-    return count
+    return count, source
 
 
-async def import_records(session: AsyncSession, *, records: Sequence[ImportRecord]) -> ImportReport:
-    """Insert records parents first. Into an empty database their own ids are kept.
+async def import_records(
+    session: AsyncSession,
+    *,
+    records: Sequence[ImportRecord],
+    source: str | None = None,
+    as_new: bool = False,
+) -> ImportReport:
+    """Add the records that are new here, update those that changed, skip the rest.
 
-    A record whose external id is already here is not added again; its
-    children attach to the task that has it.
+    ``source``: the identity of the database a taskcli export came from. A
+    record matches a task here by external id or by (source, exported id)
+    (see ``transfer_match``); ``as_new`` matches nothing and keeps no identity,
+    so every record becomes a new task. Into an empty database ids are kept.
     """
     await lock_tree(session)
     report = ImportReport()
-    existing = await _existing_external_ids(session, records)
-    known: dict[str, int] = {}
-    fresh: list[ImportRecord] = []
-    for record in records:
-        if record.external_id is not None and record.external_id in existing:
-            known[record.key] = existing[record.external_id]
-            report.already_present += 1
-        else:
-            fresh.append(record)
+    if as_new:
+        records = [replace(record, external_id=None) for record in records]
+        matching = Matching(identities={record.key: None for record in records})
+    else:
+        matching = await match_records(session, records, source)
+    known = dict(matching.existing)
+    fresh = [record for record in records if record.key not in known]
+    report.already_present = len(known)
+    await _insert(session, fresh, known, matching, report)
+    await _update(
+        session, [r for r in records if r.key in matching.existing], known, matching, report
+    )
+    return report
+
+
+async def _insert(
+    session: AsyncSession,
+    fresh: list[ImportRecord],
+    known: dict[str, int],
+    matching: Matching,
+    report: ImportReport,
+) -> None:
+    """Insert the new records parents first (Core inserts, one per level)."""
     keep_ids = (
         bool(fresh) and all(r.original_id is not None for r in fresh) and await _is_empty(session)
     )
@@ -78,7 +108,7 @@ async def import_records(session: AsyncSession, *, records: Sequence[ImportRecor
     tag_ids = await ensure_tags(session, {tag for record in fresh for tag in record.tags})
     now = utcnow()
     for level in levels:
-        values = [_row(record, known, keep_ids, now) for record in level]
+        values = [_row(record, known, keep_ids, now, matching) for record in level]
         # Core inserts: the ORM's bulk path splits rows whose None columns differ
         # into separate statements (tens of thousands for a real export).
         if keep_ids:
@@ -98,10 +128,77 @@ async def import_records(session: AsyncSession, *, records: Sequence[ImportRecor
         await session.exec(  # type: ignore[call-overload]
             text("SELECT setval(pg_get_serial_sequence('task', 'id'), (SELECT max(id) FROM task))")
         )
-    return report
 
 
-def _row(record: ImportRecord, known: dict[str, int], keep_ids: bool, now: Any) -> dict[str, Any]:
+async def _update(
+    session: AsyncSession,
+    matched: list[ImportRecord],
+    known: dict[str, int],
+    matching: Matching,
+    report: ImportReport,
+) -> None:
+    """Give matched tasks the file's values where they differ; count the others unchanged."""
+    now = utcnow()
+    changes: list[tuple[int, ImportRecord, dict[str, Any]]] = []
+    for record in matched:
+        task_id = known[record.key]
+        parent_id = known[record.parent_key] if record.parent_key is not None else None
+        wanted = wanted_fields(record, parent_id, matching.current[task_id])
+        if wanted:
+            changes.append((task_id, record, wanted))
+            report.updated[record.key] = task_id
+        else:
+            report.unchanged += 1
+    if not changes:
+        return
+    tag_ids = await ensure_tags(
+        session, {tag for _, r, w in changes if "tags" in w for tag in r.tags}
+    )
+    # One executemany per set of changed columns, not one statement per task.
+    batches: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    retagged: dict[int, frozenset[str]] = {}
+    for task_id, record, wanted in changes:
+        if "tags" in wanted:
+            retagged[task_id] = wanted.pop("tags")
+        values = {**wanted, "updated_at": record.updated_at or now}
+        batches[tuple(sorted(values))].append(
+            {"b_id": task_id, **{f"b_{name}": value for name, value in values.items()}}
+        )
+    for columns, params in batches.items():
+        statement = (
+            update(task)
+            .where(task.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in columns})
+        )
+        await session.exec(statement, params=params)
+    if retagged:
+        ids = list(retagged)
+        for start in range(0, len(ids), STREAM_BATCH):  # within every driver's parameter limit
+            chunk = ids[start : start + STREAM_BATCH]
+            await session.exec(delete(task_tag).where(task_tag.c.task_id.in_(chunk)))
+        links = [
+            {"task_id": task_id, "tag_id": tag_ids[tag]}
+            for task_id, tags in retagged.items()
+            for tag in sorted(tags)
+        ]
+        if links:
+            await session.exec(insert(task_tag), params=links)
+    for task_id, _, wanted in changes:
+        if "parent_id" in wanted:
+            await _check_depth(session, task_id)
+
+
+async def _check_depth(session: AsyncSession, task_id: int) -> None:
+    """A task the file moved, with everything below it, stays within the depth limit."""
+    level = await scalar(session, queries.select_depth(task_id))
+    height = await scalar(session, queries.select_height(task_id))
+    if level + height - 1 > MAX_DEPTH:
+        raise Conflict(f"task {task_id} would pass the depth limit of {MAX_DEPTH}")
+
+
+def _row(
+    record: ImportRecord, known: dict[str, int], keep_ids: bool, now: Any, matching: Matching
+) -> dict[str, Any]:
     done = record.status is Status.DONE
     row = {
         "title": record.title,
@@ -113,7 +210,7 @@ def _row(record: ImportRecord, known: dict[str, int], keep_ids: bool, now: Any) 
         "created_at": record.created_at or now,
         "updated_at": record.updated_at or record.created_at or now,
         "completed_at": record.completed_at if done else None,
-        "external_id": record.external_id,
+        "external_id": matching.identities.get(record.key),
     }
     if keep_ids:
         row["id"] = record.original_id
@@ -160,17 +257,6 @@ async def _levels(
     for record in records:
         grouped[depth[record.key]].append(record)
     return [grouped[level] for level in sorted(grouped)]
-
-
-async def _existing_external_ids(
-    session: AsyncSession, records: Sequence[ImportRecord]
-) -> dict[str, int]:
-    wanted = {record.external_id for record in records if record.external_id is not None}
-    if not wanted:
-        return {}
-    statement = select(task.c.external_id, task.c.id).where(task.c.external_id.is_not(None))
-    found = await rows(session, statement)
-    return {external_id: task_id for external_id, task_id in found if external_id in wanted}
 
 
 async def _is_empty(session: AsyncSession) -> bool:
