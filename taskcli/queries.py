@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     and_,
     case,
-    cast,
     exists,
     func,
     literal,
@@ -163,16 +162,6 @@ def select_in_order(ids: Sequence[int], dialect: str) -> Select[Any]:
 
 def select_children(task_id: int) -> Select[Any]:
     return select_tasks().where(task.c.parent_id == task_id).order_by(task.c.id)
-
-
-def select_id_titles(prefix: str, limit: int) -> Select[Any]:
-    """Pending tasks whose id starts with ``prefix``: shell completion."""
-    return (
-        select(task.c.id, task.c.title)
-        .where(task.c.status == Status.PENDING.value, cast(task.c.id, String).startswith(prefix))
-        .order_by(task.c.id)
-        .limit(limit)
-    )
 
 
 def select_list(task_filter: TaskFilter, *, now: datetime) -> Select[Any]:

@@ -285,12 +285,3 @@ def _assemble(
 
 def _with_progress(view: TaskView, progress: Progress) -> TaskView:
     return replace(view, progress=progress)
-
-
-async def id_titles(
-    session: AsyncSession, *, prefix: str, limit: int = 100
-) -> list[tuple[int, str]]:
-    """(id, title) of pending tasks whose id starts with ``prefix``, for shell completion."""
-    return [
-        (row.id, row.title) for row in await rows(session, queries.select_id_titles(prefix, limit))
-    ]
