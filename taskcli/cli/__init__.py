@@ -30,13 +30,6 @@ ARGV_KEY = "taskcli.argv"
 # one-line summaries from here. Tests check this table against the commands and
 # that every command module in the package is merged.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "undo": (
-        "taskcli.cli.journal",
-        "Revert your newest commands, whole and atomically (refused if rows changed since).",
-    ),
-    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
-    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
-    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "add": (
         "taskcli.cli.writing",
         "Create a task: prints 'Created task 7: Title' (-q: just the id).",
@@ -64,13 +57,20 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.writing",
         "Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.",
     ),
-    "export": (
-        "taskcli.cli.transfer",
-        "Export every task (done ones too) as one versioned JSON document.",
+    "undo": (
+        "taskcli.cli.journal",
+        "Revert your newest commands, whole and atomically (refused if rows changed since).",
     ),
+    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
+    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
+    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "import": (
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",
+    ),
+    "export": (
+        "taskcli.cli.transfer",
+        "Export every task (done ones too) as one versioned JSON document.",
     ),
 }
 
