@@ -109,7 +109,9 @@ def import_command(
         records, skipped, dependencies = parse_taskwarrior(text)
         report_extra.skipped = dict(skipped)
         if dependencies:
-            report_extra.notes.append(f"{dependencies} dependencies kept as note lines")
+            report_extra.notes.append(
+                f"{dependencies} dependenc{'y' if dependencies == 1 else 'ies'} kept as note lines"
+            )
     else:
         records = parse_export(load_json(text, "the file"))
     report = run(ctx, import_records, write=True, records=records)
