@@ -276,8 +276,8 @@ def task_tree(
     """The forest with guide lines, one node per line, each root at the margin.
 
     With ``width`` every line fits it: the label gives way (tags, then the
-    title), never the guide lines; a line nested too deep for any label is
-    cut at the end.
+    title), never the guide lines; below a depth the width cannot show, the
+    outer levels fold into one ``…`` column.
     """
     lines: list[str] = []
     stack: list[tuple[TreeNode, str, str]] = [(node, "", "") for node in reversed(nodes)]
@@ -297,6 +297,11 @@ def task_tree(
     return "".join(f"{line}\n" for line in lines)
 
 
+# A label narrower than this moves its guide lines: the outer levels fold into one ``…``.
+_LABEL_ROOM = 16
+_FOLDED = "…   "
+
+
 def _tree_line(
     view: TaskView,
     lead: str,
@@ -305,10 +310,14 @@ def _tree_line(
     width: int | None,
     cell_width: Callable[[str], int],
 ) -> str:
+    """One node's line; nested too deep for ``width``, its outer guides fold into ``…``."""
     room = None if width is None else width - cell_width(lead)
-    if room is not None and room < cell_width(f"○ {view.id} ") + 2:
-        whole = lead + node_label(view, plain, now=now)
-        return ellipsized(whole, width or 0, cell_width)
+    if width is not None and room is not None and room < _LABEL_ROOM and lead:
+        levels = max((width - _LABEL_ROOM) // len(_FOLDED), 1)  # guides are 4 cells a level
+        lead = _FOLDED + (lead[-len(_FOLDED) * (levels - 1) :] if levels > 1 else "")
+        room = width - cell_width(lead)
+    if room is not None and room < cell_width(f"○ {view.id} ") + 2:  # a very narrow terminal
+        return ellipsized(lead + node_label(view, plain, now=now), width or 0, cell_width)
     label = node_label(view, style, now=now, width=room, cell_width=cell_width)
     return style(lead, "dim") + label if lead else label
 

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.cells import cell_len
 from support import Cli
-from taskhelpers import run_in_terminal
+from taskhelpers import Row, insert_tasks, run_in_terminal
+
+from taskcli.cli import LAZY_COMMANDS
 
 LONG = "Write the quarterly report for the board with every appendix, figure and table"
 STEP = "Step {}: 漢字の題名がとても長いタスクです, then a few more words"
@@ -61,6 +63,18 @@ def test_every_view_fits_the_terminal(cli: Cli, columns: int) -> None:
                 assert re.search(r"Write the quarterly[^…]*…", first), first
                 assert "quarterly work" not in first
                 assert "+quarterly +work" not in first
+
+
+def test_a_chain_deeper_than_the_terminal_folds_its_outer_levels(cli: Cli, db_url: str) -> None:
+    """64 levels at 50 columns: every line fits, with its mark, id and the inner guides."""
+    chain = [Row(n, f"level {n}", parent_id=n - 1 if n > 1 else None) for n in range(1, 65)]
+    insert_tasks(db_url, chain)
+    lines = _on_terminal(cli, ("tree",), 50)
+    assert len(lines) == 64
+    assert max(cell_len(line) for line in lines) <= 50
+    folded = re.compile(r"^(?:…   )?(?:│   |    )*(?:├── |└── )?○ (\d+) ")
+    assert [int(folded.match(line)[1]) for line in lines] == list(range(1, 65))  # type: ignore[index]
+    assert lines[-1].startswith("…   ")
 
 
 def test_piped_views_are_never_cut(cli: Cli) -> None:
@@ -123,15 +137,23 @@ def test_counts_agree_with_their_nouns(cli: Cli) -> None:
     assert cli.ok("undo").stdout.endswith(" rows)\n")
 
 
-def test_help_lists_everyday_commands_first_with_readable_metavars(cli: Cli) -> None:
+def test_help_lists_everyday_commands_first(cli: Cli) -> None:
     listed = cli.ok("--help").stdout.split("Commands:\n")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
     everyday = ["add", "list", "tree", "show", "done", "undone", "edit", "move", "rm"]
     assert names[: len(everyday) + 4] == [*everyday, "undo", "redo", "log", "history"]
-    for command in ("undo", "redo", "log"):
-        shown = cli.ok(command, "--help").stdout
-        assert "<int" not in shown, shown
-        assert "<=x<=" not in shown, shown
-        assert "-n, --" in shown
-        assert " N " in shown
+
+
+PYTHON_TYPES = re.compile(r"<(?:str|int|float|bool|list\[[^>]*\]|int range|float range)>|x[<>]=|\{")
+
+
+def test_help_shows_no_python_type_names(cli: Cli) -> None:
+    """``ID...``, ``N`` and ``1 or more``: never ``<list[int]>``, ``{ID...}...``, ``0<=x<=...``."""
+    commands = [(name,) for name in LAZY_COMMANDS]
+    commands += [("db", name) for name in ("upgrade", "downgrade", "current", "history")]
+    for command in commands:
+        shown = cli.ok(*command, "--help").stdout
+        assert not PYTHON_TYPES.search(shown), shown
+    assert "Usage: taskcli done [OPTIONS] ID...\n" in cli.ok("done", "--help").stdout
+    assert "-n, --steps N" in cli.ok("undo", "--help").stdout
     assert cli("undo", "--steps", "0").exit_code == 2

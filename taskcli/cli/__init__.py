@@ -16,6 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from taskcli import __version__
 from taskcli.cli._boundary import EXIT_BROKEN_PIPE, error_boundary, silence_stdout
+from taskcli.cli._help import readable
 from taskcli.cli._invocation import Invocation
 from taskcli.cli.db import db_app
 from taskcli.cli.server import server_app
@@ -93,7 +94,7 @@ class _RecordingGroup(TyperGroup):
         command = self.commands.get(cmd_name)
         if command is None and cmd_name in LAZY_COMMANDS:
             command = self.commands[cmd_name] = _build_command(cmd_name)
-        return command
+        return command if command is None else readable(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from ``LAZY_COMMANDS`` for commands not loaded: nothing imported."""

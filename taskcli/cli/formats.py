@@ -15,7 +15,7 @@ draws with, so piped and data formats never import Rich.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -83,14 +83,11 @@ class HumanFormatter(Formatter):
         _human.task_table(views, now=now)
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:
-        from datetime import UTC
-        from datetime import datetime as clock
-
         from taskcli.cli import _human
 
         if _nothing(nodes, "tasks"):
             return
-        _human.task_forest(nodes, now=clock.now(UTC))
+        _human.task_forest(nodes, now=datetime.now(UTC))
 
     def task_detail(self, detail: TaskDetail) -> None:
         from taskcli.cli import _human
