@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from taskcli.domain import HistoryEntry, OperationView
-from taskcli.layout import aligned, local_time
+from taskcli.fitting import Step, ellipsized
+from taskcli.layout import aligned, format_due, local_time
 from taskcli.render import iso
 from taskcli.textsafe import terminal_safe
 
@@ -22,8 +24,25 @@ def operation_object(operation: OperationView) -> dict[str, Any]:
     }
 
 
-def operations_table(operations: Sequence[OperationView]) -> str:
-    """``taskcli log`` for people: newest first, one operation per line."""
+def _log_steps(command: int, width: int) -> list[Step]:
+    """The command gets the slack and is cut last; the user and task count give way first."""
+    return [
+        ("Command", min(command, max(20, width // 2))),
+        ("User", 10),
+        ("Command", 16),
+        ("Tasks", 0),
+        ("User", 0),
+        ("Command", 1),
+    ]
+
+
+def operations_table(
+    operations: Sequence[OperationView],
+    *,
+    width: int | None = None,
+    cell_width: Callable[[str], int] = len,
+) -> str:
+    """``taskcli log`` for people: newest first, one operation per line (fitted to ``width``)."""
     grid = [["ID", "When", "User", "Tasks", "State", "Command"]]
     grid += [
         [
@@ -36,7 +55,10 @@ def operations_table(operations: Sequence[OperationView]) -> str:
         ]
         for o in operations
     ]
-    return aligned(grid)
+    if width is None:
+        return aligned(grid)
+    command = max(cell_width(row[-1]) for row in grid)
+    return aligned(grid, width=width, steps=_log_steps(command, width), cell_width=cell_width)
 
 
 def history_objects(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
@@ -53,8 +75,17 @@ def history_objects(entries: Sequence[HistoryEntry]) -> list[dict[str, Any]]:
     ]
 
 
-def history_text(entries: Sequence[HistoryEntry]) -> str:
-    """``taskcli history ID`` for people: one block per operation, oldest first."""
+def history_text(
+    entries: Sequence[HistoryEntry],
+    *,
+    width: int | None = None,
+    cell_width: Callable[[str], int] = len,
+) -> str:
+    """``taskcli history ID`` for people: one block per operation, oldest first.
+
+    Times are local, as everywhere for people; with ``width`` each line is
+    cut at the end (``…``) to fit it.
+    """
     lines: list[str] = []
     for entry in entries:
         undone = "" if entry.state == "applied" else f" ({entry.state})"
@@ -67,12 +98,24 @@ def history_text(entries: Sequence[HistoryEntry]) -> str:
                 tag = f"+{field.new}" if field.new else f"-{field.old or ''}"
                 lines.append(f"    tag {terminal_safe(tag)}")
             elif entry.kind == "changed":
-                lines.append(f"    {field.name}: {_shown(field.old)} -> {_shown(field.new)}")
+                old, new = _shown(field.name, field.old), _shown(field.name, field.new)
+                lines.append(f"    {field.name}: {old} -> {new}")
             elif field.new is not None or field.old is not None:
                 value = field.new if entry.kind == "created" else field.old
-                lines.append(f"    {field.name}: {_shown(value)}")
+                lines.append(f"    {field.name}: {_shown(field.name, value)}")
+    if width is not None:
+        lines = [ellipsized(line, width, cell_width) for line in lines]
     return "".join(f"{line}\n" for line in lines)
 
 
-def _shown(value: str | None) -> str:
-    return "(none)" if value is None else terminal_safe(value)
+def _shown(name: str, value: str | None) -> str:
+    """A field's value for people: times in the local zone, as ``list`` and ``show`` show them."""
+    if value is None:
+        return "(none)"
+    if name in ("due", "completed_at"):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return terminal_safe(value)
+        return format_due(moment) if name == "due" else local_time(moment)
+    return terminal_safe(value)

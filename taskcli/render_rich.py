@@ -10,8 +10,8 @@ output and data formats never import Rich.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from rich.cells import cell_len
@@ -27,6 +27,7 @@ from taskcli.layout import (
     format_due,
     local_time,
     node_label,
+    overdue,
     plain,
     progress_text,
     tags_text,
@@ -60,8 +61,10 @@ def ansi_styler(console: Console) -> Styler:
 
 
 def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
-    """``show``: every field, the ancestor path and the direct subtasks."""
+    """``show``: every field, the ancestor path and the direct subtasks (one line each)."""
     view = detail.task
+    now = datetime.now(UTC)
+    due = format_due(view.due) or "-"
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -71,7 +74,7 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
         ("Title", terminal_safe(view.title)),
         ("Status", view.status.value),
         ("Priority", view.priority.label),
-        ("Due", format_due(view.due) or "-"),
+        ("Due", f"{due} (overdue)" if overdue(view, now) else due),
         ("Tags", tags_text(view) or "-"),
         ("Path", path),
         ("Progress", progress_text(view) or "-"),
@@ -87,7 +90,7 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     parts: list[RenderableType] = [grid]
     if detail.subtasks:
         parts.append(Text("\nSubtasks", style="bold"))
-        parts.extend(Text.from_ansi(node_label(sub, style)) for sub in detail.subtasks)
+        parts.append(_Labels(detail.subtasks, now=now))
     return Group(*parts)
 
 
@@ -97,6 +100,21 @@ def _lines(text: str) -> Iterable[Segment]:
     for line in text.removesuffix("\n").split("\n") if text else ():
         yield Segment(line)
         yield newline
+
+
+class _Labels:
+    """Tree labels without guide lines (``show``'s subtasks), each fitted to one line."""
+
+    def __init__(self, views: Sequence[TaskView], *, now: datetime) -> None:
+        self.views, self.now = views, now
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Text]:
+        style = ansi_styler(console)
+        for view in self.views:
+            label = node_label(
+                view, style, now=self.now, width=options.max_width, cell_width=cell_len
+            )
+            yield Text.from_ansi(label, no_wrap=True)
 
 
 class TaskTable:
@@ -122,20 +140,27 @@ class TaskTable:
 
 
 class TaskForest:
-    """``tree`` on a terminal: the forest with guide lines, one node a line."""
+    """``tree`` on a terminal: the forest with guide lines, one node a line, fitted to the width."""
 
-    def __init__(self, nodes: Sequence[TreeNode]) -> None:
-        self.nodes = nodes
+    def __init__(self, nodes: Sequence[TreeNode], *, now: datetime) -> None:
+        self.nodes, self.now = nodes, now
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
-        yield from _lines(task_tree(self.nodes, style=ansi_styler(console)))
+        text = task_tree(
+            self.nodes,
+            style=ansi_styler(console),
+            now=self.now,
+            width=options.max_width,
+            cell_width=cell_len,
+        )
+        yield from _lines(text)
 
 
 class TextBlock:
-    """Text laid out already (``log``, ``history``), printed as it is: never wrapped."""
+    """Text laid out for the console's width (``log``, ``history``), printed as it is."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
+    def __init__(self, layout: Callable[[int, Callable[[str], int]], str]) -> None:
+        self.layout = layout
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
-        yield from _lines(self.text)
+        yield from _lines(self.layout(options.max_width, cell_len))

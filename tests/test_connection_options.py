@@ -119,7 +119,7 @@ def test_loose_password_file_is_one_warning_line(db_url: str, tmp_path: Path) ->
     passfile.write_text("*:*:*:*:secret\n")
     passfile.chmod(0o644)
     result = run_subprocess(
-        ["list"],
+        ["list", "-f", "ids"],  # an empty table would add "No tasks." on stderr
         env={"TASKCLI_DATABASE_URL": db_url, "PGPASSFILE": str(passfile), "PYTHONWARNINGS": ""},
     )
     assert result.returncode == 0, result.stderr

@@ -237,6 +237,6 @@ def test_a_served_command_loads_only_the_standard_library(args: list[str], tmp_p
             check=False,
         )
     assert result.returncode == 0, result.stderr
-    assert result.stdout  # the server answered
+    assert result.stdout or result.stderr.startswith("No tasks.\n")  # the server answered
     loaded = [line for line in result.stderr.splitlines() if line.startswith("LOADED ")]
     assert loaded == ["LOADED []"], result.stderr

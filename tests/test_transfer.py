@@ -159,9 +159,7 @@ def test_malformed_import_names_the_problem_and_changes_nothing(
 
 def test_taskwarrior_sample_maps_every_field(cli: Cli) -> None:
     result = cli.ok("import", "--from", "taskwarrior", str(TW_SAMPLE))
-    assert (
-        result.stdout == "Imported 7 tasks, skipped 1 deleted; 1 dependencies kept as note lines\n"
-    )
+    assert result.stdout == "Imported 7 tasks, skipped 1 deleted; 1 dependency kept as note lines\n"
     tasks = {
         t["title"]: t for t in json.loads(cli.ok("list", "--status", "all", "-f", "json").stdout)
     }

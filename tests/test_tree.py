@@ -125,7 +125,7 @@ def test_text_tree(forest: Cli) -> None:
     assert forest.ok("tree").stdout == (
         "○ 1 Alpha  [2/4]\n"
         "└── ○ 2 A1  [1/2]\n"
-        "    └── ○ 5 A1b  +x\n"
+        "    └── ○ 5 (H) A1b  +x\n"
         "✓ 6 Beta  [0/1]\n"
         "└── ○ 7 B1\n"
         "○ 10 Delta\n"
@@ -138,7 +138,7 @@ def test_text_tree_all(forest: Cli) -> None:
         "○ 1 Alpha  [2/4]\n"
         "├── ○ 2 A1  [1/2]\n"
         "│   ├── ✓ 4 A1a\n"
-        "│   └── ○ 5 A1b  +x\n"
+        "│   └── ○ 5 (H) A1b  +x\n"
         "└── ✓ 3 A2\n"
         "✓ 6 Beta  [0/1]\n"
         "└── ○ 7 B1\n"

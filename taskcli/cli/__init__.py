@@ -16,6 +16,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from taskcli import __version__
 from taskcli.cli._boundary import EXIT_BROKEN_PIPE, error_boundary, silence_stdout
+from taskcli.cli._help import readable
 from taskcli.cli._invocation import Invocation
 from taskcli.cli.db import db_app
 from taskcli.cli.server import server_app
@@ -30,13 +31,6 @@ ARGV_KEY = "taskcli.argv"
 # one-line summaries from here. Tests check this table against the commands and
 # that every command module in the package is merged.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
-    "undo": (
-        "taskcli.cli.journal",
-        "Revert your newest commands, whole and atomically (refused if rows changed since).",
-    ),
-    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
-    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
-    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "add": (
         "taskcli.cli.writing",
         "Create a task: prints 'Created task 7: Title' (-q: just the id).",
@@ -64,13 +58,20 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.writing",
         "Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.",
     ),
-    "export": (
-        "taskcli.cli.transfer",
-        "Export every task (done ones too) as one versioned JSON document.",
+    "undo": (
+        "taskcli.cli.journal",
+        "Revert your newest commands, whole and atomically (refused if rows changed since).",
     ),
+    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
+    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
+    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "import": (
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",
+    ),
+    "export": (
+        "taskcli.cli.transfer",
+        "Export every task (done ones too) as one versioned JSON document.",
     ),
     "calc": (
         "taskcli.cli.calc",
@@ -101,7 +102,7 @@ class _RecordingGroup(TyperGroup):
         command = self.commands.get(cmd_name)
         if command is None and cmd_name in LAZY_COMMANDS:
             command = self.commands[cmd_name] = _build_command(cmd_name)
-        return command
+        return command if command is None else readable(command)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list from ``LAZY_COMMANDS`` for commands not loaded: nothing imported."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from taskcli.domain import HistoryEntry, OperationView, TaskDetail, TaskView, TreeNode
+
+# Text for a width (``None``: piped, never cut), measured with a cell-width function.
+TextLayout = Callable[[int | None, Callable[[str], int]], str]
 
 
 def task_table(
@@ -27,15 +30,15 @@ def task_table(
     styled(lambda: layout.task_table(views, now=now, style=layout.plain, columns=columns), rich)
 
 
-def task_forest(nodes: Sequence[TreeNode]) -> None:
+def task_forest(nodes: Sequence[TreeNode], *, now: datetime) -> None:
     from taskcli import layout
 
     def rich() -> RenderableType:
         from taskcli.render_rich import TaskForest
 
-        return TaskForest(nodes)
+        return TaskForest(nodes, now=now)
 
-    styled(lambda: layout.task_tree(nodes), rich)
+    styled(lambda: layout.task_tree(nodes, now=now), rich)
 
 
 def task_detail(detail: TaskDetail) -> None:
@@ -47,19 +50,21 @@ def task_detail(detail: TaskDetail) -> None:
 def operations(operations: Sequence[OperationView]) -> None:
     from taskcli.render_journal import operations_table
 
-    _text_block(operations_table(operations))
+    _text_block(lambda width, cells: operations_table(operations, width=width, cell_width=cells))
 
 
 def history(entries: Sequence[HistoryEntry]) -> None:
     from taskcli.render_journal import history_text
 
-    _text_block(history_text(entries))
+    _text_block(lambda width, cells: history_text(entries, width=width, cell_width=cells))
 
 
-def _text_block(text: str) -> None:
+def _text_block(layout: TextLayout) -> None:
+    """Text laid out for the terminal's width, or whole (``None``) when piped."""
+
     def rich() -> RenderableType:
         from taskcli.render_rich import TextBlock
 
-        return TextBlock(text)
+        return TextBlock(layout)
 
-    styled(lambda: text, rich)
+    styled(lambda: layout(None, len), rich)

@@ -86,12 +86,16 @@ class HumanFormatter(Formatter):
     ) -> None:
         from taskcli.cli import _human
 
+        if _nothing(views, "tasks"):
+            return
         _human.task_table(views, now=now, columns=columns)
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:
         from taskcli.cli import _human
 
-        _human.task_forest(nodes)
+        if _nothing(nodes, "tasks"):
+            return
+        _human.task_forest(nodes, now=datetime.now(UTC))
 
     def task_detail(self, detail: TaskDetail) -> None:
         from taskcli.cli import _human
@@ -104,27 +108,34 @@ class HumanFormatter(Formatter):
         shown = views if named is None else views[:named]
         write("".join(change_line(verb, view) + "\n" for view in shown))
         if named is not None and (more := len(views) - named):
-            write(f"... and {more} subtask{'s' if more != 1 else ''}\n")
+            write(f"... and {counted(more, 'subtask')}\n")
 
     def operations(self, operations: Sequence[OperationView]) -> None:
         from taskcli.cli import _human
 
+        if _nothing(operations, "operations"):
+            return
         _human.operations(operations)
 
     def history(self, entries: Sequence[HistoryEntry]) -> None:
         from taskcli.cli import _human
 
+        if _nothing(entries, "changes"):
+            return
         _human.history(entries)
 
     def import_report(self, report: ImportReport) -> None:
         created = len(report.created)
         total = created + report.already_present
-        parts = [f"Imported {total} task{'s' if total != 1 else ''}"]
+        parts = [f"Imported {counted(total, 'task')}"]
         if report.already_present:  # some were here already: say what became of each
             parts[0] += (
                 f": {created} added, {len(report.updated)} updated, {report.unchanged} unchanged"
             )
-        parts += [f"skipped {count} {reason}" for reason, count in sorted(report.skipped.items())]
+        parts += [
+            f"skipped {count} {reason.removesuffix('s') if count == 1 else reason}"
+            for reason, count in sorted(report.skipped.items())
+        ]
         line = ", ".join(parts) + ("; " + "; ".join(report.notes) if report.notes else "")
         write(line + "\n")
 
@@ -134,7 +145,7 @@ class HumanFormatter(Formatter):
         write(
             "".join(
                 f"{verb} operation {item.operation_id}: {terminal_safe(item.command)} "
-                f"({item.rows} rows)\n"
+                f"({counted(item.rows, 'row')})\n"
                 for item in reverted
             )
         )
@@ -148,6 +159,21 @@ class HumanFormatter(Formatter):
             f"local  {local:%a %Y-%m-%d %H:%M:%S %Z} ({offset[:3]}:{offset[3:]})\n"
             f"utc    {value.astimezone(UTC).isoformat()}\n"
         )
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``: every count shown to people agrees with its noun."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _nothing(results: Sequence[object], what: str) -> bool:
+    """An empty result for people: one line on stderr (``No tasks.``), stdout left empty."""
+    if results:
+        return False
+    from taskcli.cli._boundary import print_message
+
+    print_message(f"No {what}.")
+    return True
 
 
 class JsonFormatter(Formatter):

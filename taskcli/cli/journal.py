@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli._boundary import guarded
+from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._invocation import journal_entry
 from taskcli.cli._runtime import run
 from taskcli.cli.formats import formatter
@@ -22,8 +22,18 @@ class LogFormat(StrEnum):
     JSON = "json"
 
 
+def _positive(value: int) -> int:
+    """1 or more: checked here so that ``--help`` shows ``N``, not ``<int range> [1<=x<=...]``."""
+    if not 1 <= value <= MAX_COUNT:
+        raise typer.BadParameter(f"give a number from 1 to {MAX_COUNT}")
+    return value
+
+
 Steps = Annotated[
-    int, typer.Option("--steps", "-n", min=1, max=MAX_COUNT, help="How many commands.")
+    int,
+    typer.Option(
+        "--steps", "-n", metavar="N", callback=_positive, help="How many commands (1 or more)."
+    ),
 ]
 Force = Annotated[
     bool, typer.Option("--force", help="Even when a later change touched the same rows.")
@@ -46,6 +56,8 @@ def undo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
     reverted = run(
         ctx, service, write=True, journal=False, user=entry.user, steps=steps, force=force
     )
+    if not reverted:
+        print_message("Nothing to undo.")
     formatter(TextFormat.TEXT).reverted("Undid", reverted)
 
 
@@ -61,6 +73,8 @@ def redo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
     reverted = run(
         ctx, service, write=True, journal=False, user=entry.user, steps=steps, force=force
     )
+    if not reverted:
+        print_message("Nothing to redo.")
     formatter(TextFormat.TEXT).reverted("Redid", reverted)
 
 
@@ -69,7 +83,14 @@ def redo_command(ctx: typer.Context, steps: Steps = 1, force: Force = False) -> 
 def log_command(
     ctx: typer.Context,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=1, max=MAX_COUNT, help="At most N operations.")
+        int,
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            callback=_positive,
+            help="At most N operations (1 or more).",
+        ),
     ] = 20,
     format: Annotated[
         LogFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")

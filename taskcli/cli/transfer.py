@@ -122,7 +122,9 @@ def import_command(
         records, skipped, dependencies = parse_taskwarrior(text)
         report_extra.skipped = dict(skipped)
         if dependencies:
-            report_extra.notes.append(f"{dependencies} dependencies kept as note lines")
+            report_extra.notes.append(
+                f"{dependencies} dependenc{'y' if dependencies == 1 else 'ies'} kept as note lines"
+            )
     else:
         document = load_json(text, "the file")
         records = parse_export(document)

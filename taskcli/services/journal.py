@@ -26,7 +26,6 @@ from sqlalchemy import Table, bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from taskcli.errors import Conflict
 from taskcli.models import Change, Operation
 from taskcli.services._common import lock_tree, rows, utcnow
 from taskcli.services.journal_checks import Refusal, check_restorable, check_tree
@@ -138,7 +137,10 @@ async def close_operation(
 
 
 async def undo(session: AsyncSession, *, user: str, steps: int, force: bool) -> list[Reverted]:
-    """Revert this user's newest applied operations, newest first, all or none."""
+    """Revert this user's newest applied operations, newest first, all or none.
+
+    Nothing to revert is not a conflict: the result is empty and nothing changes.
+    """
     return await _travel(session, user=user, steps=steps, force=force, backwards=True)
 
 
@@ -160,7 +162,7 @@ async def _travel(
         .limit(steps),
     )
     if not operations:
-        raise Conflict(f"nothing to {'undo' if backwards else 'redo'}")
+        return []
     await lock_tree(session)  # undo may re-parent, delete or restore subtrees
     done: list[Reverted] = []
     for operation_id, command in operations:

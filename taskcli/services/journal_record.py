@@ -24,6 +24,8 @@ def recorded(travel: Travel, *, user: str, command: str, verb: str) -> Travel:
 
     async def service(session: AsyncSession, **kwargs: Any) -> list[Any]:
         reverted = await travel(session, **kwargs)
+        if not reverted:  # nothing was undone: nothing to log either
+            return reverted
         await record_travel(
             session,
             user=user,
