@@ -213,7 +213,7 @@ def test_path_includes_ancestors_outside_the_selection(forest: Cli) -> None:
 
 def test_columns_choose_and_order_the_table(forest: Cli) -> None:
     rows = _table(forest, "--columns", "Due,ID,priority,id", "--tag", "urgent", "--sort", "id")
-    assert rows == [["Due", "ID", "Pri"], ["5", "high"], ["7", "low"]]
+    assert rows == [["Due", "ID", "Pri"], ["5", "H"], ["7", "L"]]
     header = _table(forest, "--columns", "id,status,title,tags,progress", "--status", "all")[0]
     assert header == ["ID", "St", "Title", "Tags", "Progress"]
 
