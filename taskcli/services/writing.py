@@ -94,7 +94,7 @@ async def add_titles(
 async def complete_tasks(
     session: AsyncSession, *, ids: Sequence[int], recursive: bool
 ) -> list[TaskView]:
-    """Mark tasks done: the named ones first, then the subtasks this completed, by id.
+    """Mark tasks done: the named ones first, then the subtasks this completed (each by id).
 
     Without ``recursive`` every pending descendant must be named too. The tree
     lock keeps a concurrent ``add --parent``/``undone`` from slipping a pending
@@ -115,7 +115,7 @@ async def complete_tasks(
         .values(status=Status.DONE.value, completed_at=now, updated_at=now)
         .returning(task.c.id),
     )
-    views = await _views(session, ids, ordered=True)
+    views = await _views(session, ids)
     return views + await _views(session, sorted({i for (i,) in changed} - set(ids)))
 
 
@@ -168,7 +168,7 @@ async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[Tas
     await lock_tree(session)
     await _require_ids(session, ids)
     ancestors = sorted(set(await reopen_lineage(session, ids)) - set(ids))
-    return await _views(session, ids, ordered=True) + await _views(session, ancestors)
+    return await _views(session, ids) + await _views(session, ancestors)
 
 
 async def edit_tasks(
@@ -201,7 +201,7 @@ async def edit_tasks(
                 ),
             )
         )
-    return await _views(session, ids, ordered=True)
+    return await _views(session, ids)
 
 
 async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
@@ -233,7 +233,7 @@ async def move_tasks(
         .where(task.c.id.in_(list(ids)))
         .values(parent_id=parent_id, updated_at=utcnow())
     )
-    return Changed(await _views(session, ids, ordered=True), await _views(session, reopened))
+    return Changed(await _views(session, ids), await _views(session, reopened))
 
 
 async def _refuse_cycle(session: AsyncSession, ids: Sequence[int], parent_id: int) -> None:
@@ -254,17 +254,13 @@ async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | Non
     return (await move_tasks(session, ids=[task_id], parent_id=parent_id)).tasks[0]
 
 
-async def _views(
-    session: AsyncSession, ids: Sequence[int], *, ordered: bool = False
-) -> list[TaskView]:
-    """Views with progress, by id (or in the order given), in chunks that fit any backend."""
+async def _views(session: AsyncSession, ids: Sequence[int]) -> list[TaskView]:
+    """Views with progress, by id, in chunks that fit any backend's parameter limit."""
+    ordered = sorted(ids)
     views: list[TaskView] = []
-    for start in range(0, len(ids), VIEW_CHUNK):
-        chunk = queries.select_by_ids(ids[start : start + VIEW_CHUNK])
+    for start in range(0, len(ordered), VIEW_CHUNK):
+        chunk = queries.select_by_ids(ordered[start : start + VIEW_CHUNK])
         views += await load_views(session, chunk, with_progress=True)
-    if ordered:
-        by_id = {view.id: view for view in views}
-        return [by_id[task_id] for task_id in ids if task_id in by_id]
     return views
 
 
