@@ -106,7 +106,10 @@ def done_command(
     ] = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Complete tasks; pending subtasks must be named too, or use -r."""
+    """Complete tasks; a task with pending subtasks needs -r.
+
+    ... or its pending subtasks named in the same command (done 13 4).
+    """
     from taskcli.services.writing import complete_tasks
 
     views = run(ctx, complete_tasks, write=True, ids=select_ids(task_ids), recursive=recursive)
@@ -118,7 +121,10 @@ def done_command(
 def undone_command(
     ctx: typer.Context, task_ids: TaskIds, format: TextFormatOption = TextFormat.TEXT
 ) -> None:
-    """Reopen completed tasks (and their done ancestors)."""
+    """Reopen completed tasks.
+
+    Their done ancestors reopen too: a done task never holds pending work.
+    """
     from taskcli.services.writing import reopen_tasks
 
     views = run(ctx, reopen_tasks, write=True, ids=select_ids(task_ids))
@@ -162,7 +168,10 @@ def edit_command(
     ] = None,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Change the fields of one or more tasks."""
+    """Change a task's fields.
+
+    Several ids, ranges (3-7) or - (ids from stdin) change together, in one undo step.
+    """
     from taskcli.services.writing import edit_tasks
 
     add_tags, remove_tags = _tag_changes(tag or [])
@@ -192,7 +201,10 @@ def move_command(
     root: Annotated[bool, typer.Option("--root", help="Make it a top-level task.")] = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Move tasks (with their subtrees) under another task, or to the top level."""
+    """Move a task (with its subtree) under another task, or to the top level.
+
+    Several ids move together; pending work moved under a done task reopens it.
+    """
     from taskcli.services.writing import move_tasks
 
     if (parent is None) == (not root):
