@@ -15,6 +15,8 @@ from taskcli.errors import UsageError
 
 # A range bigger than this is almost surely a typo (``3-70000`` for ``3-7``).
 MAX_RANGE = 10_000
+# Ids per command: each goes into one ``IN (...)``, well under SQLite's and asyncpg's limits.
+MAX_IDS = 10_000
 STDIN = "-"
 
 _ID = re.compile(r"[0-9]+")
@@ -54,7 +56,10 @@ def select_ids(tokens: Iterable[str], read_stdin: Callable[[], str] | None = Non
             ids += parse_id_token(token)
     if not ids:
         raise UsageError("no task ids given" + (" (stdin was empty)" if stdin_used else ""))
-    return list(dict.fromkeys(ids))
+    unique = list(dict.fromkeys(ids))
+    if len(unique) > MAX_IDS:
+        raise UsageError(f"{len(unique)} task ids given; at most {MAX_IDS} per command")
+    return unique
 
 
 def _checked(value: int, token: str) -> int:

@@ -139,7 +139,10 @@ async def reopen_lineage(session: AsyncSession, ids: Sequence[int]) -> list[int]
     """Reopen these tasks and every done ancestor: a done task never has pending descendants.
 
     The caller holds the tree lock (``lock_tree``), so no concurrent ``done``
-    can complete an ancestor between this statement and the commit.
+    can complete an ancestor between this statement and the commit. Callers
+    reopen after inserting or re-parenting rows under these tasks: on
+    PostgreSQL, thousands of foreign-key checks against a row this transaction
+    already updated took minutes (measured: ``move 2-3000`` 51 s, 1.8 s after).
     """
     if not ids:
         return []

@@ -45,12 +45,10 @@ class Changed:
 
 async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
     """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags."""
-    reopened: list[int] = []
     if new.parent_id is not None:
         await lock_tree(session)
         await require_task(session, new.parent_id)
         await check_room_below(session, new.parent_id, height=1)
-        reopened = await reopen_lineage(session, [new.parent_id])
     now = utcnow()
     row = Task(
         title=new.title,
@@ -66,6 +64,7 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
     await session.flush()
     assert row.id is not None
     await _add_tags(session, [row.id], new.tags)
+    reopened = [] if new.parent_id is None else await reopen_lineage(session, [new.parent_id])
     return Changed([await require_task(session, row.id)], await _views(session, reopened))
 
 
@@ -82,12 +81,10 @@ async def add_titles(
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[list[int], list[TaskView]]:
     """``add -``: the new ids, and the done ancestors reopened for them (under a done parent)."""
-    reopened: list[int] = []
-    if template.parent_id is not None and titles:
-        await lock_tree(session)
-        await require_task(session, template.parent_id)
-        reopened = await reopen_lineage(session, [template.parent_id])
     ids = await add_tasks(session, titles=titles, template=template, on_progress=on_progress)
+    reopened: list[int] = []
+    if template.parent_id is not None and ids:  # add_tasks holds the tree lock
+        reopened = await reopen_lineage(session, [template.parent_id])
     return ids, await _views(session, reopened)
 
 
@@ -219,6 +216,7 @@ async def move_tasks(
     await lock_tree(session)
     await _require_ids(session, [*ids, parent_id] if parent_id is not None else ids)
     reopened: list[int] = []
+    has_pending = False
     if parent_id is not None:
         await _refuse_cycle(session, ids, parent_id)
         subtree = queries.subtree_cte(ids)
@@ -226,13 +224,14 @@ async def move_tasks(
         await check_room_below(session, parent_id, height=height)
         pending = select(subtree.c.id).join(task, task.c.id == subtree.c.id)
         pending = pending.where(task.c.status == Status.PENDING.value)
-        if (await session.exec(select(exists(pending)))).one()[0]:  # type: ignore[call-overload]
-            reopened = await reopen_lineage(session, [parent_id])
+        has_pending = (await session.exec(select(exists(pending)))).one()[0]  # type: ignore[call-overload]
     await session.exec(
         update(task)
         .where(task.c.id.in_(list(ids)))
         .values(parent_id=parent_id, updated_at=utcnow())
     )
+    if parent_id is not None and has_pending:
+        reopened = await reopen_lineage(session, [parent_id])
     return Changed(await _views(session, ids), await _views(session, reopened))
 
 
