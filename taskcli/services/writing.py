@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -45,9 +45,10 @@ class Changed:
 
 async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
     """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags."""
+    parent_done = False
     if new.parent_id is not None:
         await lock_tree(session)
-        await require_task(session, new.parent_id)
+        parent_done = (await require_task(session, new.parent_id)).status is Status.DONE
         await check_room_below(session, new.parent_id, height=1)
     now = utcnow()
     row = Task(
@@ -64,7 +65,10 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
     await session.flush()
     assert row.id is not None
     await _add_tags(session, [row.id], new.tags)
-    reopened = [] if new.parent_id is None else await reopen_lineage(session, [new.parent_id])
+    # A pending parent has no done ancestor (the invariant): only a done one costs a statement.
+    reopened: list[int] = []
+    if parent_done and new.parent_id is not None:
+        reopened = await reopen_lineage(session, [new.parent_id])
     return Changed([await require_task(session, row.id)], await _views(session, reopened))
 
 
@@ -149,15 +153,14 @@ async def _refuse_open_subtasks(session: AsyncSession, ids: Sequence[int]) -> No
             )
 
 
-async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> None:
-    """``TaskNotFound`` for the first of ``ids`` that does not exist (ids only: no views)."""
-    found = {
-        task_id
-        for (task_id,) in await rows(session, select(task.c.id).where(task.c.id.in_(list(ids))))
-    }
+async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Each task's status; ``TaskNotFound`` for the first of ``ids`` that does not exist."""
+    statement = select(task.c.id, task.c.status).where(task.c.id.in_(list(ids)))
+    found = {task_id: status for task_id, status in await rows(session, statement)}
     for task_id in ids:
         if task_id not in found:
             raise TaskNotFound(task_id)
+    return found
 
 
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
@@ -214,23 +217,24 @@ async def move_tasks(
     Moving pending work under a done task reopens it and its done ancestors.
     """
     await lock_tree(session)
-    await _require_ids(session, [*ids, parent_id] if parent_id is not None else ids)
+    status = await _require_ids(session, [*ids, parent_id] if parent_id is not None else ids)
     reopened: list[int] = []
-    has_pending = False
     if parent_id is not None:
         await _refuse_cycle(session, ids, parent_id)
         subtree = queries.subtree_cte(ids)
         height = await scalar(session, select(func.max(subtree.c.depth) + 1))
         await check_room_below(session, parent_id, height=height)
-        pending = select(subtree.c.id).join(task, task.c.id == subtree.c.id)
-        pending = pending.where(task.c.status == Status.PENDING.value)
-        has_pending = (await session.exec(select(exists(pending)))).one()[0]  # type: ignore[call-overload]
     await session.exec(
         update(task)
         .where(task.c.id.in_(list(ids)))
         .values(parent_id=parent_id, updated_at=utcnow())
     )
-    if parent_id is not None and has_pending:
+    # A done task's subtree is all done (the invariant): only pending roots bring pending work.
+    if (
+        parent_id is not None
+        and status[parent_id] == Status.DONE.value
+        and any(status[task_id] == Status.PENDING.value for task_id in ids)
+    ):
         reopened = await reopen_lineage(session, [parent_id])
     return Changed(await _views(session, ids), await _views(session, reopened))
 
