@@ -108,7 +108,7 @@ def done_command(
 ) -> None:
     """Complete tasks; a task with pending subtasks needs -r.
 
-    ... or its pending subtasks named in the same command (done 13 4).
+    Or name its pending subtasks in the same command: done 13 4 (13 being 4's open child).
     """
     from taskcli.services.writing import complete_tasks
 
