@@ -73,7 +73,7 @@ def test_done_recursive_completes_the_subtree_only(project: Cli, db_url: str) ->
     """``done -r`` completes all descendants, keeps earlier completion times, nothing else."""
     [[(review_completed,)]] = execute(db_url, "SELECT completed_at FROM task WHERE id = 5")
     result = project.ok("done", "-r", "2")
-    assert result.stdout == "Completed task 2: Spec\n... and 1 subtask\n"
+    assert result.stdout == "Completed task 2: Spec\nCompleted task 4: Draft\n"
     done = {t["id"]: t for t in as_json(project, "list", "--status", "done")}
     assert sorted(done) == [2, 4, 5]
     assert done[2]["completed_at"] == done[4]["completed_at"]

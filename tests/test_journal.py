@@ -317,7 +317,10 @@ def test_done_recursive_reports_every_task_it_completed(cli: Cli) -> None:
     cli.ok("add", "Grout", "-p", "4")
     cli.ok("done", "3")
     text = cli.ok("done", "1", "-r").stdout
-    assert text == "Completed task 1: Kitchen\n... and 3 subtasks\n"
+    assert text == (
+        "Completed task 1: Kitchen\nCompleted task 2: Sink\n"
+        "Completed task 4: Floor\nCompleted task 5: Grout\n"
+    )
     cli.ok("undo")
     completed = json.loads(cli.ok("done", "1", "-r", "-f", "json").stdout)
     assert [task["id"] for task in completed] == [1, 2, 4, 5]

@@ -22,7 +22,8 @@ EXPECTED = {
     ("tree",): 23,
     ("show", "1"): 31,
     ("edit", "2", "--title", "renamed"): 31,
-    ("done", "2"): 35,
+    # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
+    ("done", "2"): 37,
     ("move", "2", "--root"): 35,
 }
 

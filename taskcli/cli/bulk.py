@@ -33,17 +33,19 @@ def read_titles(stream: BinaryIO) -> list[str]:
 
 def add_from_stdin(ctx: typer.Context, template: NewTask, *, quiet: bool) -> None:
     """Read every title first (nothing is written on a bad line), then add them all."""
-    from taskcli.services.bulk import add_tasks
+    from taskcli.cli.writing import report_reopened
+    from taskcli.services.writing import add_titles
 
     titles = read_titles(sys.stdin.buffer)
     with _progress(len(titles)) as on_progress:
-        ids = run(
-            ctx, add_tasks, write=True, titles=titles, template=template, on_progress=on_progress
+        ids, reopened = run(
+            ctx, add_titles, write=True, titles=titles, template=template, on_progress=on_progress
         )
     if quiet:
         write("".join(f"{task_id}\n" for task_id in ids))
     else:
         write(f"Created {len(ids)} task{'s' if len(ids) != 1 else ''}{_id_summary(ids)}\n")
+    report_reopened(reopened)
 
 
 def _id_summary(ids: list[int]) -> str:

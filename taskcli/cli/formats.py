@@ -213,7 +213,8 @@ class JsonFormatter(Formatter):
         from taskcli import render
 
         objects = [render.task_object(view) for view in views]  # every task the command changed
-        write(render.to_json(objects[0] if verb in SINGLE_TASK_VERBS else objects))
+        single = verb in SINGLE_TASK_VERBS and len(objects) == 1  # several: an array
+        write(render.to_json(objects[0] if single else objects))
 
     def operations(self, operations: Sequence[OperationView]) -> None:
         from taskcli.render import to_json

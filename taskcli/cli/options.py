@@ -29,9 +29,12 @@ class TextFormat(StrEnum):
 
 
 TaskIds = Annotated[
-    list[int],
+    list[str],
     typer.Argument(
-        help="Task ids.", show_default=False, metavar="ID...", autocompletion=complete_task_id
+        help="Task ids, ranges (3-7) or - to read ids from stdin.",
+        show_default=False,
+        metavar="ID...",
+        autocompletion=complete_task_id,
     ),
 ]
 TaskId = Annotated[

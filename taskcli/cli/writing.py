@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -15,11 +16,11 @@ from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     DueOption,
     PriorityOption,
-    TaskId,
     TaskIds,
     TextFormat,
     TextFormatOption,
 )
+from taskcli.cli.selection import select_ids
 from taskcli.dates import parse_date
 from taskcli.domain import (
     UNSET,
@@ -43,10 +44,11 @@ app = typer.Typer(rich_markup_mode=None)
 def add_command(
     ctx: typer.Context,
     title: Annotated[
-        str,
+        list[str],
         typer.Argument(
-            metavar="TITLE",
-            help="The title ('-' reads one title per line from stdin).",
+            metavar="TITLE...",
+            help="The title; several words are joined by spaces ('-' reads one title per line "
+            "from stdin; '--' ends the options).",
             show_default=False,
         ),
     ],
@@ -74,13 +76,13 @@ def add_command(
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
     """Create a task: prints 'Created task 7: Title' (-q: just the id)."""
-    from taskcli.services.writing import add_task
+    from taskcli.services.writing import create_task
 
-    bulk = title == "-"
+    bulk = title == ["-"]
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     new = NewTask(
-        title="-" if bulk else validate_title(title),
+        title="-" if bulk else validate_title(" ".join(title)),
         note=validate_note(note) if note is not None else None,
         priority=Priority.parse(priority) if priority is not None else Priority.NONE,
         due=parse_date(due) if due is not None else None,
@@ -92,11 +94,12 @@ def add_command(
 
         add_from_stdin(ctx, new, quiet=quiet)
         return
-    view = run(ctx, add_task, write=True, new=new)
+    changed = run(ctx, create_task, write=True, new=new)
     if quiet:
-        write(f"{view.id}\n")
+        write(f"{changed.tasks[0].id}\n")
     else:
-        formatter(format).changes("Created", [view])
+        formatter(format).changes("Created", changed.tasks)
+    report_reopened(changed.reopened)
 
 
 @app.command("done")
@@ -109,12 +112,14 @@ def done_command(
     ] = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Complete tasks; a task with pending subtasks needs -r."""
+    """Complete tasks; a task with pending subtasks needs -r.
+
+    Or name its pending subtasks in the same command: done 13 4 (13 being 4's open child).
+    """
     from taskcli.services.writing import complete_tasks
 
-    ids = _ids(task_ids)
-    views = run(ctx, complete_tasks, write=True, ids=ids, recursive=recursive)
-    formatter(format).changes("Completed", views, named=len(set(ids)))
+    views = run(ctx, complete_tasks, write=True, ids=select_ids(task_ids), recursive=recursive)
+    formatter(format).changes("Completed", views)
 
 
 @app.command("undone")
@@ -122,10 +127,13 @@ def done_command(
 def undone_command(
     ctx: typer.Context, task_ids: TaskIds, format: TextFormatOption = TextFormat.TEXT
 ) -> None:
-    """Reopen completed tasks."""
+    """Reopen completed tasks.
+
+    Their done ancestors reopen too: a done task never holds pending work.
+    """
     from taskcli.services.writing import reopen_tasks
 
-    views = run(ctx, reopen_tasks, write=True, ids=_ids(task_ids))
+    views = run(ctx, reopen_tasks, write=True, ids=select_ids(task_ids))
     formatter(format).changes("Reopened", views)
 
 
@@ -133,7 +141,7 @@ def undone_command(
 @guarded
 def edit_command(
     ctx: typer.Context,
-    task_id: TaskId,
+    task_ids: TaskIds,
     title: Annotated[
         str | None, typer.Option("--title", metavar="TITLE", help="New title.", show_default=False)
     ] = None,
@@ -166,8 +174,11 @@ def edit_command(
     ] = None,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Change a task's fields."""
-    from taskcli.services.writing import edit_task
+    """Change a task's fields.
+
+    Several ids, ranges (3-7) or - (ids from stdin) change together, in one undo step.
+    """
+    from taskcli.services.writing import edit_tasks
 
     add_tags, remove_tags = _tag_changes(tag or [])
     patch = TaskPatch(
@@ -180,15 +191,15 @@ def edit_command(
     )
     if patch.is_empty():
         raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
-    view = run(ctx, edit_task, write=True, task_id=validate_task_id(task_id), patch=patch)
-    formatter(format).changes("Updated", [view])
+    views = run(ctx, edit_tasks, write=True, ids=select_ids(task_ids), patch=patch)
+    formatter(format).changes("Updated", views)
 
 
 @app.command("move")
 @guarded
 def move_command(
     ctx: typer.Context,
-    task_id: TaskId,
+    task_ids: TaskIds,
     parent: Annotated[
         int | None,
         typer.Option(
@@ -203,14 +214,19 @@ def move_command(
     root: Annotated[bool, typer.Option("--root", help="Make it a top-level task.")] = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
-    """Move a task (with its subtree) under another task, or to the top level."""
-    from taskcli.services.writing import move_task
+    """Move a task (with its subtree) under another task, or to the top level.
+
+    Several ids move together; pending work moved under a done task reopens it.
+    """
+    from taskcli.services.writing import move_tasks
 
     if (parent is None) == (not root):
         raise UsageError("give exactly one of --parent PID or --root")
     parent_id = validate_task_id(parent) if parent is not None else None
-    view = run(ctx, move_task, write=True, task_id=validate_task_id(task_id), parent_id=parent_id)
-    formatter(format).changes("Moved", [view])
+    ids = select_ids(task_ids)
+    changed = run(ctx, move_tasks, write=True, ids=ids, parent_id=parent_id)
+    formatter(format).changes("Moved", changed.tasks)
+    report_reopened(changed.reopened)
 
 
 @app.command("rm")
@@ -227,7 +243,7 @@ def rm_command(
     from taskcli.layout import change_line
     from taskcli.services.writing import plan_removal, remove_tasks
 
-    ids = _ids(task_ids)
+    ids = select_ids(task_ids)
     if not yes and sys.stdin.isatty():
         plan = run(ctx, plan_removal, write=False, ids=ids, recursive=recursive)
         if not typer.confirm(
@@ -244,8 +260,12 @@ def rm_command(
     write("".join(f"{line}\n" for line in lines))
 
 
-def _ids(task_ids: list[int]) -> list[int]:
-    return list(dict.fromkeys(validate_task_id(task_id) for task_id in task_ids))
+def report_reopened(views: Sequence[TaskView]) -> None:
+    """Done ancestors a command reopened (a done task never holds pending work): a message."""
+    from taskcli.layout import change_line
+
+    for view in views:
+        print_message(change_line("Reopened", view))
 
 
 def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select, text
+from sqlalchemy import CTE, Select, literal, select, text, update
 
 from taskcli import queries
-from taskcli.domain import MAX_DEPTH, Progress, TaskView
+from taskcli.domain import MAX_DEPTH, Progress, Status, TaskView
 from taskcli.errors import Conflict, TaskNotFound
-from taskcli.queries import tag
+from taskcli.queries import tag, task
 
 if TYPE_CHECKING:  # the session class is imported by the engine; reading needs no SQLModel
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -118,3 +118,40 @@ async def check_room_below(session: AsyncSession, parent_id: int, *, height: int
 async def scalar(session: AsyncSession, statement: Any) -> int:
     value = (await session.exec(statement)).one()[0]
     return int(value or 0)
+
+
+def lineage_cte(ids: Sequence[int], name: str = "lineage") -> CTE:
+    """The given tasks and all their ancestors (ids), walking parent links upwards."""
+    lineage = (
+        select(task.c.id, task.c.parent_id, literal(0).label("distance"))
+        .where(task.c.id.in_(list(ids)))
+        .cte(name, recursive=True)
+    )
+    parent = task.alias(f"{name}_parent")
+    return lineage.union_all(
+        select(parent.c.id, parent.c.parent_id, lineage.c.distance + 1)
+        .join(lineage, parent.c.id == lineage.c.parent_id)
+        .where(lineage.c.distance < MAX_DEPTH)
+    )
+
+
+async def reopen_lineage(session: AsyncSession, ids: Sequence[int]) -> list[int]:
+    """Reopen these tasks and every done ancestor: a done task never has pending descendants.
+
+    The caller holds the tree lock (``lock_tree``), so no concurrent ``done``
+    can complete an ancestor between this statement and the commit. Callers
+    reopen after inserting or re-parenting rows under these tasks: on
+    PostgreSQL, thousands of foreign-key checks against a row this transaction
+    already updated took minutes (measured: ``move 2-3000`` 51 s, 1.8 s after).
+    """
+    if not ids:
+        return []
+    lineage = lineage_cte(ids)
+    changed = await rows(
+        session,
+        update(task)
+        .where(task.c.id.in_(select(lineage.c.id)), task.c.status == Status.DONE.value)
+        .values(status=Status.PENDING.value, completed_at=None, updated_at=utcnow())
+        .returning(task.c.id),
+    )
+    return sorted(task_id for (task_id,) in changed)

@@ -3,10 +3,12 @@ validates everything before changing anything, and flushes (never commits)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -17,21 +19,36 @@ from taskcli.queries import tag, task, task_tag
 from taskcli.services._common import (
     check_room_below,
     ensure_tags,
+    lineage_cte,
     load_views,
     lock_tree,
+    reopen_lineage,
     require_task,
     require_tasks,
     rows,
     scalar,
     utcnow,
 )
+from taskcli.services.bulk import add_tasks
+
+# Ids per ``IN (...)`` when loading views: well under SQLite's and asyncpg's parameter limits.
+VIEW_CHUNK = 2_000
 
 
-async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
-    """Create one task (under ``new.parent_id`` if given) with its tags."""
+@dataclass(frozen=True)
+class Changed:
+    """The tasks a command changed, and the done ancestors it reopened to keep the tree valid."""
+
+    tasks: list[TaskView]
+    reopened: list[TaskView] = field(default_factory=list)
+
+
+async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
+    """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags."""
+    parent_done = False
     if new.parent_id is not None:
         await lock_tree(session)
-        await require_task(session, new.parent_id)
+        parent_done = (await require_task(session, new.parent_id)).status is Status.DONE
         await check_room_below(session, new.parent_id, height=1)
     now = utcnow()
     row = Task(
@@ -47,27 +64,49 @@ async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
     session.add(row)
     await session.flush()
     assert row.id is not None
-    await _add_tags(session, row.id, new.tags)
-    return await require_task(session, row.id)
+    await _add_tags(session, [row.id], new.tags)
+    # A pending parent has no done ancestor (the invariant): only a done one costs a statement.
+    reopened: list[int] = []
+    if parent_done and new.parent_id is not None:
+        reopened = await reopen_lineage(session, [new.parent_id])
+    return Changed([await require_task(session, row.id)], await _views(session, reopened))
+
+
+async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
+    """Create one task; see ``create_task``."""
+    return (await create_task(session, new=new)).tasks[0]
+
+
+async def add_titles(
+    session: AsyncSession,
+    *,
+    titles: Sequence[str],
+    template: NewTask,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[list[int], list[TaskView]]:
+    """``add -``: the new ids, and the done ancestors reopened for them (under a done parent)."""
+    ids = await add_tasks(session, titles=titles, template=template, on_progress=on_progress)
+    reopened: list[int] = []
+    if template.parent_id is not None and ids:  # add_tasks holds the tree lock
+        reopened = await reopen_lineage(session, [template.parent_id])
+    return ids, await _views(session, reopened)
 
 
 async def complete_tasks(
     session: AsyncSession, *, ids: Sequence[int], recursive: bool
 ) -> list[TaskView]:
-    """Mark tasks done; without ``recursive`` a task with pending descendants is refused."""
+    """Mark tasks done: the named ones first, then the subtasks this completed (each by id).
+
+    Without ``recursive`` every pending descendant must be named too. The tree
+    lock keeps a concurrent ``add --parent``/``undone`` from slipping a pending
+    task under one being completed.
+    """
+    await lock_tree(session)
     await _require_ids(session, ids)
     if recursive:
-        await lock_tree(session)
         targets: Any = select(queries.subtree_cte(ids).c.id)
     else:
-        for task_id, done, total in await rows(
-            session, queries.select_progress_for(queries.select_by_ids(ids))
-        ):
-            if (pending := int(total) - int(done)) > 0:
-                noun = "subtask" if pending == 1 else "subtasks"
-                raise Conflict(
-                    f"task {task_id} has {pending} pending {noun}; use -r to complete them too"
-                )
+        await _refuse_open_subtasks(session, ids)
         targets = list(ids)
     now = utcnow()
     changed = await rows(
@@ -77,41 +116,67 @@ async def complete_tasks(
         .values(status=Status.DONE.value, completed_at=now, updated_at=now)
         .returning(task.c.id),
     )
-    # The named tasks first, then the subtasks this command completed, by id.
-    views = await load_views(session, queries.select_by_ids(ids), with_progress=True)
-    subtasks = sorted({task_id for (task_id,) in changed} - set(ids))
-    for start in range(0, len(subtasks), 2_000):
-        chunk = queries.select_by_ids(subtasks[start : start + 2_000])
-        views += await load_views(session, chunk, with_progress=True)
-    return views
+    views = await _views(session, ids)
+    return views + await _views(session, sorted({i for (i,) in changed} - set(ids)))
 
 
-async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> None:
-    """``TaskNotFound`` for the first of ``ids`` that does not exist (ids only: no views)."""
-    found = {
-        task_id
-        for (task_id,) in await rows(session, select(task.c.id).where(task.c.id.in_(list(ids))))
-    }
+async def _refuse_open_subtasks(session: AsyncSession, ids: Sequence[int]) -> None:
+    """``Conflict`` naming the first task with a pending descendant this command leaves open."""
+    progress = await rows(session, queries.select_progress_for(queries.select_by_ids(ids)))
+    if all(int(total) == int(done) for _, done, total in progress):
+        return  # the usual case: one aggregate query, no tree walk
+    subtree = queries.subtree_cte(ids)
+    shape = await rows(
+        session,
+        select(task.c.id, task.c.parent_id, task.c.status)
+        .where(task.c.id.in_(select(subtree.c.id)))
+        .distinct(),
+    )
+    children: dict[int, list[int]] = defaultdict(list)
+    pending = set()
+    for task_id, parent_id, status in shape:
+        children[parent_id].append(task_id)
+        if status == Status.PENDING.value:
+            pending.add(task_id)
+    named = set(ids)
+    for task_id in ids:
+        stack, left_open = list(children[task_id]), 0
+        while stack:
+            child = stack.pop()
+            left_open += child in pending and child not in named
+            stack += children[child]
+        if left_open:
+            noun = "subtask" if left_open == 1 else "subtasks"
+            raise Conflict(
+                f"task {task_id} has {left_open} pending {noun}; "
+                "use -r to complete them too, or name them in the same command"
+            )
+
+
+async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Each task's status; ``TaskNotFound`` for the first of ``ids`` that does not exist."""
+    statement = select(task.c.id, task.c.status).where(task.c.id.in_(list(ids)))
+    found = {task_id: status for task_id, status in await rows(session, statement)}
     for task_id in ids:
         if task_id not in found:
             raise TaskNotFound(task_id)
+    return found
 
 
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
-    """Mark tasks pending again."""
-    await require_tasks(session, ids)
-    await session.exec(
-        update(task)
-        .where(task.c.id.in_(list(ids)), task.c.status == Status.DONE.value)
-        .values(status=Status.PENDING.value, completed_at=None, updated_at=utcnow())
-    )
-    return await load_views(session, queries.select_by_ids(ids), with_progress=True)
+    """Mark tasks pending again, with their done ancestors (named ones first, then those)."""
+    await lock_tree(session)
+    await _require_ids(session, ids)
+    ancestors = sorted(set(await reopen_lineage(session, ids)) - set(ids))
+    return await _views(session, ids) + await _views(session, ancestors)
 
 
-async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
-    """Apply the fields a patch sets; tags are added and removed by name.
+async def edit_tasks(
+    session: AsyncSession, *, ids: Sequence[int], patch: TaskPatch
+) -> list[TaskView]:
+    """Apply the fields a patch sets to every task; tags are added and removed by name.
 
-    One UPDATE ... RETURNING both finds the task and changes it (one round
+    One UPDATE ... RETURNING both finds the tasks and changes them (one round
     trip to a remote server, not two).
     """
     values: dict[str, Any] = {
@@ -121,42 +186,85 @@ async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) ->
     }
     if patch.priority is not UNSET:
         values["priority"] = int(patch.priority)
-    statement = update(task).where(task.c.id == task_id).values(**values, updated_at=utcnow())
-    if not await rows(session, statement.returning(task.c.id)):
-        raise TaskNotFound(task_id)
-    await _add_tags(session, task_id, patch.add_tags)
+    statement = update(task).where(task.c.id.in_(list(ids))).values(**values, updated_at=utcnow())
+    found = {task_id for (task_id,) in await rows(session, statement.returning(task.c.id))}
+    for task_id in ids:
+        if task_id not in found:
+            raise TaskNotFound(task_id)
+    await _add_tags(session, ids, patch.add_tags)
     if patch.remove_tags:
         await session.exec(
             delete(task_tag).where(
-                task_tag.c.task_id == task_id,
+                task_tag.c.task_id.in_(list(ids)),
                 task_tag.c.tag_id.in_(
                     select(tag.c.id).where(tag.c.name.in_(sorted(patch.remove_tags)))
                 ),
             )
         )
-    return (await load_views(session, queries.select_by_ids([task_id]), with_progress=True))[0]
+    return await _views(session, ids)
+
+
+async def edit_task(session: AsyncSession, *, task_id: int, patch: TaskPatch) -> TaskView:
+    """Change one task; see ``edit_tasks``."""
+    return (await edit_tasks(session, ids=[task_id], patch=patch))[0]
+
+
+async def move_tasks(
+    session: AsyncSession, *, ids: Sequence[int], parent_id: int | None
+) -> Changed:
+    """Re-parent tasks (``None``: make them roots), refusing cycles and the depth limit.
+
+    Moving pending work under a done task reopens it and its done ancestors.
+    """
+    await lock_tree(session)
+    status = await _require_ids(session, [*ids, parent_id] if parent_id is not None else ids)
+    reopened: list[int] = []
+    if parent_id is not None:
+        await _refuse_cycle(session, ids, parent_id)
+        subtree = queries.subtree_cte(ids)
+        height = await scalar(session, select(func.max(subtree.c.depth) + 1))
+        await check_room_below(session, parent_id, height=height)
+    await session.exec(
+        update(task)
+        .where(task.c.id.in_(list(ids)))
+        .values(parent_id=parent_id, updated_at=utcnow())
+    )
+    # A done task's subtree is all done (the invariant): only pending roots bring pending work.
+    if (
+        parent_id is not None
+        and status[parent_id] == Status.DONE.value
+        and any(status[task_id] == Status.PENDING.value for task_id in ids)
+    ):
+        reopened = await reopen_lineage(session, [parent_id])
+    return Changed(await _views(session, ids), await _views(session, reopened))
+
+
+async def _refuse_cycle(session: AsyncSession, ids: Sequence[int], parent_id: int) -> None:
+    """A task cannot go under itself or under one of its own descendants."""
+    if parent_id in ids:
+        raise Conflict(f"cannot move task {parent_id} under itself")
+    lineage = lineage_cte([parent_id])
+    inside = await rows(session, select(lineage.c.id).where(lineage.c.id.in_(list(ids))))
+    if inside:
+        task_id = inside[0][0]
+        raise Conflict(
+            f"cannot move {task_id} under {parent_id}: {parent_id} is inside {task_id}'s subtree"
+        )
 
 
 async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | None) -> TaskView:
-    """Re-parent a task (``None``: make it a root), refusing cycles and the depth limit."""
-    await lock_tree(session)
-    named = [task_id] if parent_id in (None, task_id) else [task_id, parent_id]
-    await _require_ids(session, named)
-    if parent_id is not None:
-        if parent_id == task_id:
-            raise Conflict(f"cannot move task {task_id} under itself")
-        subtree = queries.subtree_cte([task_id])
-        if (await session.exec(select(exists().where(subtree.c.id == parent_id)))).one()[0]:  # type: ignore[call-overload]
-            raise Conflict(
-                f"cannot move {task_id} under {parent_id}: "
-                f"{parent_id} is inside {task_id}'s subtree"
-            )
-        height = await scalar(session, queries.select_height(task_id))
-        await check_room_below(session, parent_id, height=height)
-    await session.exec(
-        update(task).where(task.c.id == task_id).values(parent_id=parent_id, updated_at=utcnow())
-    )
-    return (await load_views(session, queries.select_by_ids([task_id]), with_progress=True))[0]
+    """Move one task; see ``move_tasks``."""
+    return (await move_tasks(session, ids=[task_id], parent_id=parent_id)).tasks[0]
+
+
+async def _views(session: AsyncSession, ids: Sequence[int]) -> list[TaskView]:
+    """Views with progress, by id, in chunks that fit any backend's parameter limit."""
+    ordered = sorted(ids)
+    views: list[TaskView] = []
+    for start in range(0, len(ordered), VIEW_CHUNK):
+        chunk = queries.select_by_ids(ordered[start : start + VIEW_CHUNK])
+        views += await load_views(session, chunk, with_progress=True)
+    return views
 
 
 async def plan_removal(session: AsyncSession, *, ids: Sequence[int], recursive: bool) -> Removal:
@@ -182,20 +290,24 @@ async def remove_tasks(session: AsyncSession, *, ids: Sequence[int], recursive: 
     return removal
 
 
-async def _add_tags(session: AsyncSession, task_id: int, names: frozenset[str]) -> None:
+async def _add_tags(session: AsyncSession, ids: Sequence[int], names: frozenset[str]) -> None:
     if not names:
         return
     tag_ids = await ensure_tags(session, names)
     existing = {
-        tag_id
-        for (tag_id,) in await rows(
-            session, select(task_tag.c.tag_id).where(task_tag.c.task_id == task_id)
+        (task_id, tag_id)
+        for task_id, tag_id in await rows(
+            session,
+            select(task_tag.c.task_id, task_tag.c.tag_id).where(
+                task_tag.c.task_id.in_(list(ids)), task_tag.c.tag_id.in_(list(tag_ids.values()))
+            ),
         )
     }
     new_links = [
         {"task_id": task_id, "tag_id": tag_id}
+        for task_id in ids
         for tag_id in tag_ids.values()
-        if tag_id not in existing
+        if (task_id, tag_id) not in existing
     ]
     if new_links:
-        await session.exec(task_tag.insert().values(new_links))
+        await session.exec(task_tag.insert(), params=new_links)  # executemany: any count

@@ -50,12 +50,19 @@ def main() -> None:
                     changed = True
         return found
 
+    def reopen_lineage(task_id: int | None) -> None:
+        """Pending work under a done task reopens it and its done ancestors (the tree invariant)."""
+        while task_id is not None:
+            model[task_id]["status"] = "pending"
+            task_id = model[task_id]["parent_id"]  # type: ignore[assignment]
+
     def add(parent: int | None) -> None:
         title = f"w{worker}-{len(outcomes)}"
         args = ["add", title, "-q"] + (["--parent", str(parent)] if parent else [])
         output = cli(*args)
         if outcomes[-1]["exit"] == 0:
             model[int(output)] = {"title": title, "status": "pending", "parent_id": parent}
+            reopen_lineage(parent)
 
     for _ in range(operations):
         mine = sorted(model)
@@ -79,6 +86,8 @@ def main() -> None:
                 parent = rng.choice(candidates)
                 cli("move", str(target), "--parent", str(parent))
                 model[target]["parent_id"] = parent
+                if model[target]["status"] == "pending":
+                    reopen_lineage(parent)
             else:
                 cli("move", str(target), "--root")
                 model[target]["parent_id"] = None
