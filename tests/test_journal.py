@@ -248,14 +248,9 @@ def test_undo_races_with_another_writer(cli: Cli, db_url: str) -> None:
         assert shown["title"] == title  # Bob's change survived whatever Alice's undo did
 
 
-def test_upgrading_a_populated_database_keeps_everything(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
+def test_upgrading_a_populated_database_keeps_everything(backend: str, blank_db_url: str) -> None:
     """A database made by the previous release (0002) with data upgrades intact, and back."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
+    url = blank_db_url
     upgrade(Settings(database=parse_database_url(url)), "0002")
     now = "2026-01-02 03:04:05+00" if backend == "postgresql" else "2026-01-02 03:04:05.000000"
     columns = "id, title, status, priority, parent_id, created_at, updated_at"
@@ -272,7 +267,7 @@ def test_upgrading_a_populated_database_keeps_everything(
     assert 'run "taskcli db upgrade"' in error_line(cli.fails(3, "list"))
     cli.ok("db", "upgrade")
     if backend == "sqlite":
-        assert (tmp_path / "old.db.bak-0002").exists()
+        assert Path(url.removeprefix("sqlite:///") + ".bak-0002").exists()
     after = dump(url)
     for table in ("task", "tag", "task_tag"):
         assert after[table] == before[table]

@@ -169,13 +169,10 @@ def test_a_bad_source_is_refused(cli: Cli, tmp_path: Path, source: str) -> None:
 
 
 def test_identity_revision_upgrades_and_downgrades_a_populated_database(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+    backend: str, blank_db_url: str
 ) -> None:
     """0003 → 0004 keeps every row and adds one identity; 0004 → 0003 removes only it."""
-    if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = request.getfixturevalue("pg_database_factory")()
+    url = blank_db_url
     upgrade(Settings(database=parse_database_url(url)), "0003")
     cli = Cli(url=url, env={})
     now = "2026-01-02 03:04:05+00" if backend == "postgresql" else "2026-01-02 03:04:05.000000"

@@ -19,24 +19,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from taskcli import queries
 from taskcli.domain import Status
 from taskcli.errors import DatabaseCorrupt, UsageError
-from taskcli.queries import task
+from taskcli.queries import TASK_COLUMNS, task
 from taskcli.records import ImportRecord
 from taskcli.services._common import rows, tags_by_task
 
 _identity = table("database_identity", column("id"), column("uuid"))
 
-# Fields an import compares and, when they differ, sets from the file.
-_FIELDS = (
-    task.c.id,
-    task.c.title,
-    task.c.note,
-    task.c.status,
-    task.c.priority,
-    task.c.due,
-    task.c.parent_id,
-    task.c.created_at,
-    task.c.completed_at,
-)
+# Fields an import compares and, when they differ, sets from the file:
+# the task's columns but its own bookkeeping (updated_at).
+_FIELDS = tuple(column for column in TASK_COLUMNS if column.name != "updated_at")
 
 
 async def database_identity(session: AsyncSession) -> str:
