@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
 import typer
 
+from taskcli.cli import filters
 from taskcli.cli._boundary import guarded
 from taskcli.cli._invocation import settings_of
 from taskcli.cli._runtime import run
-from taskcli.cli.completion import complete_any_task_id
+from taskcli.cli.filters import (
+    AnyTag,
+    DueBefore,
+    MinPriority,
+    Overdue,
+    ParentFilter,
+    Search,
+    StatusOption,
+    TagFilter,
+    UnderFilter,
+)
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     ListFormat,
@@ -19,18 +31,12 @@ from taskcli.cli.options import (
     TextFormatOption,
     TreeFormat,
 )
-from taskcli.dates import parse_date
 from taskcli.domain import (
     LIST_COLUMNS,
     MAX_COUNT,
-    Priority,
     StatusFilter,
-    TaskFilter,
     parse_columns,
     parse_sort,
-    parse_tag_filter,
-    validate_search,
-    validate_tag,
     validate_task_id,
 )
 from taskcli.errors import UsageError
@@ -39,68 +45,7 @@ from taskcli.errors import UsageError
 app = typer.Typer(rich_markup_mode=None)
 
 
-# The options of ``list``.
-StatusOption = Annotated[
-    StatusFilter,
-    typer.Option("--status", "-s", case_sensitive=False, help="pending, done or all."),
-]
-TagFilter = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--tag",
-        "-t",
-        metavar="[+|-]TAG",
-        help="With TAG (or +TAG); -TAG: without it. Repeatable: all of them.",
-        show_default=False,
-    ),
-]
-AnyTag = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--any-tag",
-        metavar="TAG",
-        help="With at least one of these tags (repeatable).",
-        show_default=False,
-    ),
-]
-MinPriority = Annotated[
-    str | None,
-    typer.Option(
-        "--priority",
-        "-P",
-        metavar="PRIORITY",
-        help="At least this priority (H/high, M/med/medium, L/low, N/none, any case).",
-        show_default=False,
-    ),
-]
-DueBefore = Annotated[
-    str | None,
-    typer.Option("--due-before", metavar="DATE", help="Due on or before DATE.", show_default=False),
-]
-Overdue = Annotated[bool, typer.Option("--overdue", help="Pending and past due.")]
-Search = Annotated[
-    str | None,
-    typer.Option(
-        "--search", metavar="TEXT", help="In title or note, any case.", show_default=False
-    ),
-]
-ParentFilter = Annotated[
-    int | None,
-    typer.Option(
-        "--parent",
-        "-p",
-        metavar="ID",
-        help="Direct subtasks of ID.",
-        show_default=False,
-        autocompletion=complete_any_task_id,
-    ),
-]
-UnderFilter = Annotated[
-    int | None,
-    typer.Option(
-        "--under", metavar="ID", help="Every task below ID (its whole subtree).", show_default=False
-    ),
-]
+# The options of ``list`` beyond its filters (those are in ``taskcli.cli.filters``).
 Roots = Annotated[bool, typer.Option("--roots", help="Top-level tasks only.")]
 Sort = Annotated[
     str | None,
@@ -157,23 +102,23 @@ def list_command(
     from taskcli.services.reading import list_tasks
 
     settings = settings_of(ctx)
-    required, excluded = parse_tag_filter(tag or ())
     chosen_columns = parse_columns(columns) if columns is not None else None
     if chosen_columns is not None and format is not ListFormat.TABLE:
         raise UsageError("--columns applies to the table format only")
     if chosen_columns is None and format is ListFormat.TABLE and settings.list_columns:
         chosen_columns = parse_columns(settings.list_columns)
-    task_filter = TaskFilter(
-        status=status,
-        tags=required,
-        without_tags=excluded,
-        any_tags=tuple(dict.fromkeys(validate_tag(name) for name in any_tag or ())),
-        min_priority=Priority.parse(priority) if priority is not None else None,
-        due_before=parse_date(due_before) if due_before is not None else None,
-        overdue=overdue,
-        search=validate_search(search) if search else None,
-        parent_id=validate_task_id(parent) if parent is not None else None,
-        under_id=validate_task_id(under) if under is not None else None,
+    task_filter = replace(
+        filters.task_filter(
+            status=status,
+            tag=tag,
+            any_tag=any_tag,
+            priority=priority,
+            due_before=due_before,
+            overdue=overdue,
+            search=search,
+            parent=parent,
+            under=under,
+        ),
         roots=roots,
         sort=parse_sort(sort if sort is not None else settings.list_sort),
         reverse=reverse,
