@@ -173,6 +173,21 @@ def select_list(task_filter: TaskFilter, *, now: datetime) -> Select[Any]:
     return statement
 
 
+def select_matching_ids(
+    task_filter: TaskFilter, *, now: datetime, among: Sequence[int] = (), lock: bool = True
+) -> Select[Any]:
+    """Ids of the tasks ``list`` would show with this filter (only ``among`` them, if given).
+
+    ``lock``: ``FOR UPDATE`` (PostgreSQL; SQLite's writer holds the whole database),
+    so a concurrent writer cannot change a task between selecting and changing it.
+    """
+    statement = select(task.c.id).where(*_conditions(task_filter, now=now))
+    if among:
+        statement = statement.where(task.c.id.in_(list(among)))
+    statement = statement.order_by(task.c.id)
+    return statement.with_for_update(of=task) if lock else statement
+
+
 def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if task_filter.status is not StatusFilter.ALL:

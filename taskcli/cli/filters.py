@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from taskcli.cli.completion import complete_any_task_id
+from taskcli.cli.completion import complete_any_task_id, complete_task_id
 from taskcli.dates import parse_date
 from taskcli.domain import (
     Priority,
@@ -172,3 +172,19 @@ def where_filter(
         parent=parent,
         under=under,
     )
+
+
+# Optional ids: with a ``--where-*`` filter, no ids means every task that matches.
+SomeTaskIds = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Task ids, ranges (3-7) or - to read ids from stdin; "
+        "with --where-* filters, only those that match (no ids: every match).",
+        show_default=False,
+        metavar="[ID]...",
+        autocompletion=complete_task_id,
+    ),
+]
+Yes = Annotated[
+    bool, typer.Option("--yes", "-y", help="Do not ask before changing what filters select.")
+]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +14,20 @@ from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._output import write
 from taskcli.cli._runtime import run
 from taskcli.cli.completion import complete_any_task_id
+from taskcli.cli.filters import (
+    SomeTaskIds,
+    WhereAnyTag,
+    WhereDueBefore,
+    WhereOverdue,
+    WhereParent,
+    WherePriority,
+    WhereSearch,
+    WhereStatus,
+    WhereTag,
+    WhereUnder,
+    Yes,
+    where_filter,
+)
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     DueOption,
@@ -26,6 +42,7 @@ from taskcli.domain import (
     UNSET,
     NewTask,
     Priority,
+    TaskFilter,
     TaskPatch,
     TaskView,
     validate_note,
@@ -34,6 +51,13 @@ from taskcli.domain import (
     validate_title,
 )
 from taskcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from taskcli.services.writing import Selection
+
+# A filter that selects more tasks than this asks first on a terminal (unless --yes).
+CONFIRM_ABOVE = 3
+NOTHING_SELECTED = "No tasks match the filters; nothing was changed."
 
 # Merged into the main application by ``taskcli.cli`` (``add_typer``).
 app = typer.Typer(rich_markup_mode=None)
@@ -106,20 +130,44 @@ def add_command(
 @guarded
 def done_command(
     ctx: typer.Context,
-    task_ids: TaskIds,
+    task_ids: SomeTaskIds = None,
     recursive: Annotated[
         bool, typer.Option("--recursive", "-r", help="Complete the whole subtree.")
     ] = False,
+    where_tag: WhereTag = None,
+    where_any_tag: WhereAnyTag = None,
+    where_priority: WherePriority = None,
+    where_due_before: WhereDueBefore = None,
+    where_overdue: WhereOverdue = False,
+    where_search: WhereSearch = None,
+    where_parent: WhereParent = None,
+    where_under: WhereUnder = None,
+    yes: Yes = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
     """Complete tasks; a task with pending subtasks needs -r.
 
     Or name its pending subtasks in the same command: done 13 4 (13 being 4's open child).
+    --where-* filters (those of list) select the pending tasks that match.
     """
-    from taskcli.services.writing import complete_tasks
+    from taskcli.services.writing import complete_selected
 
-    views = run(ctx, complete_tasks, write=True, ids=select_ids(task_ids), recursive=recursive)
+    where = where_filter(
+        tag=where_tag,
+        any_tag=where_any_tag,
+        priority=where_priority,
+        due_before=where_due_before,
+        overdue=where_overdue,
+        search=where_search,
+        parent=where_parent,
+        under=where_under,
+    )
+    chosen = confirmed(ctx, selection(task_ids, where), yes=yes)
+    if chosen is None:
+        return
+    views = run(ctx, complete_selected, write=True, selection=chosen, recursive=recursive)
     formatter(format).changes("Completed", views)
+    report_nothing_selected(chosen, views)
 
 
 @app.command("undone")
@@ -141,7 +189,7 @@ def undone_command(
 @guarded
 def edit_command(
     ctx: typer.Context,
-    task_ids: TaskIds,
+    task_ids: SomeTaskIds = None,
     title: Annotated[
         str | None, typer.Option("--title", metavar="TITLE", help="New title.", show_default=False)
     ] = None,
@@ -172,13 +220,24 @@ def edit_command(
             "--note", "-n", metavar="TEXT", help="New note ('' clears it).", show_default=False
         ),
     ] = None,
+    where_status: WhereStatus = None,
+    where_tag: WhereTag = None,
+    where_any_tag: WhereAnyTag = None,
+    where_priority: WherePriority = None,
+    where_due_before: WhereDueBefore = None,
+    where_overdue: WhereOverdue = False,
+    where_search: WhereSearch = None,
+    where_parent: WhereParent = None,
+    where_under: WhereUnder = None,
+    yes: Yes = False,
     format: TextFormatOption = TextFormat.TEXT,
 ) -> None:
     """Change a task's fields.
 
-    Several ids, ranges (3-7) or - (ids from stdin) change together, in one undo step.
+    Several ids, ranges (3-7) or - (ids from stdin) change together, in one undo step;
+    --where-* filters (those of list) select the tasks that match.
     """
-    from taskcli.services.writing import edit_tasks
+    from taskcli.services.writing import edit_selected
 
     add_tags, remove_tags = _tag_changes(tag or [])
     patch = TaskPatch(
@@ -191,8 +250,23 @@ def edit_command(
     )
     if patch.is_empty():
         raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
-    views = run(ctx, edit_tasks, write=True, ids=select_ids(task_ids), patch=patch)
+    where = where_filter(
+        status=where_status,
+        tag=where_tag,
+        any_tag=where_any_tag,
+        priority=where_priority,
+        due_before=where_due_before,
+        overdue=where_overdue,
+        search=where_search,
+        parent=where_parent,
+        under=where_under,
+    )
+    chosen = confirmed(ctx, selection(task_ids, where), yes=yes)
+    if chosen is None:
+        return
+    views = run(ctx, edit_selected, write=True, selection=chosen, patch=patch)
     formatter(format).changes("Updated", views)
+    report_nothing_selected(chosen, views)
 
 
 @app.command("move")
@@ -233,31 +307,98 @@ def move_command(
 @guarded
 def rm_command(
     ctx: typer.Context,
-    task_ids: TaskIds,
+    task_ids: SomeTaskIds = None,
     recursive: Annotated[
         bool, typer.Option("--recursive", "-r", help="Delete whole subtrees.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    where_status: WhereStatus = None,
+    where_tag: WhereTag = None,
+    where_any_tag: WhereAnyTag = None,
+    where_priority: WherePriority = None,
+    where_due_before: WhereDueBefore = None,
+    where_overdue: WhereOverdue = False,
+    where_search: WhereSearch = None,
+    where_parent: WhereParent = None,
+    where_under: WhereUnder = None,
 ) -> None:
-    """Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y."""
-    from taskcli.layout import change_line
-    from taskcli.services.writing import plan_removal, remove_tasks
+    """Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.
 
-    ids = select_ids(task_ids)
+    --where-* filters (those of list) select the tasks that match.
+    """
+    from taskcli.layout import change_line
+    from taskcli.services.writing import plan_selected_removal, remove_selected
+
+    where = where_filter(
+        status=where_status,
+        tag=where_tag,
+        any_tag=where_any_tag,
+        priority=where_priority,
+        due_before=where_due_before,
+        overdue=where_overdue,
+        search=where_search,
+        parent=where_parent,
+        under=where_under,
+    )
+    chosen = selection(task_ids, where)
     if not yes and sys.stdin.isatty():
-        plan = run(ctx, plan_removal, write=False, ids=ids, recursive=recursive)
+        ids, plan = run(
+            ctx, plan_selected_removal, write=False, selection=chosen, recursive=recursive
+        )
+        if not ids:
+            print_message(NOTHING_SELECTED)
+            return
         if not typer.confirm(
-            _removal_question(plan.tasks, plan.descendants), default=False, err=True
+            _removal_question(plan.tasks, plan.descendants, filtered=where is not None),
+            default=False,
+            err=True,
         ):
             print_message("Nothing was deleted.")
             return
-    removal = run(ctx, remove_tasks, write=True, ids=ids, recursive=recursive)
+        chosen = replace(chosen, confirmed=frozenset(ids))
+    removal = run(ctx, remove_selected, write=True, selection=chosen, recursive=recursive)
     lines = [change_line("Deleted", view) for view in removal.tasks]
     if removal.descendants:
         lines.append(
             f"... and {removal.descendants} subtask{'s' if removal.descendants != 1 else ''}"
         )
     write("".join(f"{line}\n" for line in lines))
+    report_nothing_selected(chosen, removal.tasks)
+
+
+def selection(tokens: list[str] | None, where: TaskFilter | None) -> Selection:
+    """Ids as typed and the filter: ids alone, a filter alone (every match), or both (AND)."""
+    from taskcli.services.writing import Selection
+
+    if where is None:
+        if not tokens:
+            raise UsageError("no task ids given: give ids, ranges (3-7), - or --where-* filters")
+        return Selection(ids=tuple(select_ids(tokens)))
+    ids = tuple(select_ids(tokens)) if tokens else ()
+    return Selection(ids=ids, task_filter=where, now=datetime.now().astimezone())
+
+
+def confirmed(ctx: typer.Context, chosen: Selection, *, yes: bool) -> Selection | None:
+    """Ask first when a filter alone selects many tasks on a terminal; ``None``: the answer
+    was no. The ids agreed to travel with the selection: if the filter selects others by
+    the time the change runs, nothing is changed."""
+    if chosen.task_filter is None or chosen.ids or yes or not sys.stdin.isatty():
+        return chosen
+    from taskcli.services.writing import selected_ids
+
+    ids = run(ctx, selected_ids, write=False, selection=chosen, for_change=False)
+    if len(ids) <= CONFIRM_ABOVE:
+        return chosen
+    if not typer.confirm(f"Change {len(ids)} tasks?", default=False, err=True):
+        print_message("Nothing was changed.")
+        return None
+    return replace(chosen, confirmed=frozenset(ids))
+
+
+def report_nothing_selected(chosen: Selection, changed: Sequence[TaskView]) -> None:
+    """A filter that matched nothing is an empty result (exit 0), said on stderr."""
+    if chosen.task_filter is not None and not changed:
+        print_message(NOTHING_SELECTED)
 
 
 def report_reopened(views: Sequence[TaskView]) -> None:
@@ -279,9 +420,13 @@ def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(add), frozenset(remove)
 
 
-def _removal_question(tasks: tuple[TaskView, ...], descendants: int) -> str:
+def _removal_question(tasks: tuple[TaskView, ...], descendants: int, *, filtered: bool) -> str:
+    """Names the tasks, or counts them when a filter selected many."""
     from taskcli.textsafe import terminal_safe
 
+    if filtered and len(tasks) > CONFIRM_ABOVE:
+        subtasks = f" and {descendants} subtask{'s' if descendants != 1 else ''}"
+        return f"Delete {len(tasks)} tasks{subtasks if descendants else ''}?"
     names = ", ".join(f"{view.id} ({terminal_safe(view.title)})" for view in tasks)
     extra = f" and {descendants} subtask{'s' if descendants != 1 else ''}" if descendants else ""
     return f"Delete task {names}{extra}?"

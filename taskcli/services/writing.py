@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
-from taskcli.domain import UNSET, NewTask, Removal, Status, TaskPatch, TaskView
+from taskcli.domain import UNSET, NewTask, Removal, Status, TaskFilter, TaskPatch, TaskView
 from taskcli.errors import Conflict, TaskNotFound
 from taskcli.models import Task
 from taskcli.queries import tag, task, task_tag
@@ -41,6 +42,89 @@ class Changed:
 
     tasks: list[TaskView]
     reopened: list[TaskView] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The tasks a command changes: the ids named, those matching a filter, or both (AND).
+
+    ``confirmed``: the ids the user agreed to at a prompt. The filter runs again
+    in the writing transaction; if it now selects other tasks, nothing changes.
+    """
+
+    ids: tuple[int, ...] = ()
+    task_filter: TaskFilter | None = None
+    now: datetime | None = None
+    confirmed: frozenset[int] | None = None
+
+
+async def selected_ids(
+    session: AsyncSession, *, selection: Selection, for_change: bool = True
+) -> list[int]:
+    """The ids a selection names now: named ones in the order given, else by id.
+
+    A named id that does not exist is ``TaskNotFound`` even when a filter would
+    have left it out: a typo is never silently ignored. ``for_change``: lock
+    the tree and the selected rows until the transaction ends.
+    """
+    if selection.task_filter is None:
+        return list(selection.ids)
+    if for_change:
+        await lock_tree(session)  # the tree's shape holds still from selecting to changing
+    if selection.ids:
+        await _require_ids(session, selection.ids)
+    statement = queries.select_matching_ids(
+        selection.task_filter,
+        now=selection.now or utcnow(),
+        among=selection.ids,
+        lock=for_change,
+    )
+    found = [task_id for (task_id,) in await rows(session, statement)]
+    if selection.ids:
+        matching = set(found)
+        found = [task_id for task_id in selection.ids if task_id in matching]
+    if selection.confirmed is not None and set(found) != selection.confirmed:
+        raise Conflict(
+            "the tasks the filters select changed while you were asked; "
+            "nothing was changed: run the command again"
+        )
+    return found
+
+
+async def complete_selected(
+    session: AsyncSession, *, selection: Selection, recursive: bool
+) -> list[TaskView]:
+    """``complete_tasks`` on a selection (nothing selected: nothing changed)."""
+    ids = await selected_ids(session, selection=selection)
+    return await complete_tasks(session, ids=ids, recursive=recursive) if ids else []
+
+
+async def edit_selected(
+    session: AsyncSession, *, selection: Selection, patch: TaskPatch
+) -> list[TaskView]:
+    """``edit_tasks`` on a selection (nothing selected: nothing changed)."""
+    ids = await selected_ids(session, selection=selection)
+    return await edit_tasks(session, ids=ids, patch=patch) if ids else []
+
+
+async def plan_selected_removal(
+    session: AsyncSession, *, selection: Selection, recursive: bool
+) -> tuple[list[int], Removal]:
+    """What ``rm`` would delete for a selection, and the ids it selected (a preview: no locks)."""
+    ids = await selected_ids(session, selection=selection, for_change=False)
+    if not ids:
+        return ids, Removal(tasks=(), descendants=0)
+    return ids, await plan_removal(session, ids=ids, recursive=recursive)
+
+
+async def remove_selected(
+    session: AsyncSession, *, selection: Selection, recursive: bool
+) -> Removal:
+    """``remove_tasks`` on a selection (nothing selected: nothing changed)."""
+    ids = await selected_ids(session, selection=selection)
+    if not ids:
+        return Removal(tasks=(), descendants=0)
+    return await remove_tasks(session, ids=ids, recursive=recursive)
 
 
 async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
