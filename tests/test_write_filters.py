@@ -147,6 +147,9 @@ def test_ids_from_stdin_combine_with_filters(forest: Cli) -> None:
         ("edit", "99", "--where-tag", "home", "-P", "high"),
         ("done", "1", "99", "--where-tag", "home"),
         ("rm", "-y", "99", "--where-tag", "home"),
+        ("edit", "--where-parent", "99", "-P", "high"),
+        ("done", "--where-under", "99"),
+        ("rm", "-y", "--where-under", "99"),
     ],
 )
 def test_a_missing_id_is_no_such_task_even_with_filters(

@@ -64,15 +64,18 @@ async def selected_ids(
     """The ids a selection names now: named ones in the order given, else by id.
 
     A named id that does not exist is ``TaskNotFound`` even when a filter would
-    have left it out: a typo is never silently ignored. ``for_change``: lock
-    the tree and the selected rows until the transaction ends.
+    have left it out: a typo is never silently ignored (nor in ``--where-parent``
+    or ``--where-under``). ``for_change``: lock the tree and the selected rows
+    until the transaction ends.
     """
     if selection.task_filter is None:
         return list(selection.ids)
     if for_change:
         await lock_tree(session)  # the tree's shape holds still from selecting to changing
-    if selection.ids:
-        await _require_ids(session, selection.ids)
+    where = selection.task_filter
+    named = [*selection.ids, *(i for i in (where.parent_id, where.under_id) if i is not None)]
+    if named:
+        await _require_ids(session, named)  # as ``list``: an unknown --parent is no such task
     statement = queries.select_matching_ids(
         selection.task_filter,
         now=selection.now or utcnow(),
