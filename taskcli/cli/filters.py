@@ -181,7 +181,7 @@ SomeTaskIds = Annotated[
         help="Task ids, ranges (3-7) or - to read ids from stdin; "
         "with --where-* filters, only those that match (no ids: every match).",
         show_default=False,
-        metavar="[ID]...",
+        metavar="ID...",
         autocompletion=complete_task_id,
     ),
 ]
