@@ -130,6 +130,9 @@ def test_done_has_no_status_filter(forest: Cli, db_url: str) -> None:
     result = forest("done", "--where-status", "all")
     assert result.exit_code == 2
     assert dump(db_url) == before
+    shown = forest.ok("done", "--help").stdout
+    assert "--where-tag" in shown
+    assert "--where-status" not in shown
 
 
 def test_ids_and_filters_select_the_ids_that_match(forest: Cli) -> None:
@@ -201,7 +204,7 @@ def test_no_ids_and_no_filter_is_a_usage_error(forest: Cli, db_url: str) -> None
     for command in (("edit", "-P", "high"), ("done",), ("rm", "-y")):
         result = forest(*command)
         assert result.exit_code == 2, command
-        assert "no task ids given" in result.stderr
+        assert "no task ids given: give ids, ranges (3-7), - or --where-* filters" in result.stderr
     assert dump(db_url) == before
 
 
