@@ -208,6 +208,16 @@ def test_no_ids_and_no_filter_is_a_usage_error(forest: Cli, db_url: str) -> None
     assert dump(db_url) == before
 
 
+def test_an_empty_search_is_a_usage_error(forest: Cli, db_url: str) -> None:
+    """``--where-search ""`` would select every task: a script's empty variable must not."""
+    before = dump(db_url)
+    for command in (("edit", "-P", "high"), ("done",), ("rm", "-y")):
+        for blank in ("", "  "):
+            line = error_line(forest.fails(2, *command, "--where-search", blank))
+            assert "--where-search needs text" in line, command
+    assert dump(db_url) == before
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -23,6 +23,7 @@ from taskcli.domain import (
     validate_tag,
     validate_task_id,
 )
+from taskcli.errors import UsageError
 
 WHERE = "--where-"
 
@@ -158,6 +159,8 @@ def where_filter(
 
     Like ``list``, a filter selects pending tasks unless ``--where-status`` says otherwise.
     """
+    if search is not None and not search.strip():
+        raise UsageError("--where-search needs text: an empty search would match every task")
     given = (tag, any_tag, priority, due_before, search, parent, under, status)
     if not overdue and all(value is None or value == [] for value in given):
         return None
