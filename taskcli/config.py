@@ -313,6 +313,8 @@ def _list_columns(config: ConfigFile) -> str | None:
     raw = config.get("list.columns")
     if raw is None:
         return None
+    if len({str(name).strip().lower() for name in raw}) != len(raw):
+        raise config.error("list.columns", "must name each column once")
     try:
         return ",".join(parse_columns(",".join(raw)))
     except UsageError as error:

@@ -252,6 +252,8 @@ def file_database(config: ConfigFile) -> tuple[DatabaseUrl, str | None] | None:
             raise config.error(
                 "database.url", "must not hold a password (use database.password_file or ~/.pgpass)"
             )
+        if database.backend == "sqlite":
+            database = _sqlite_url_from_file(config, url, database)
     else:
         database = _database_from_parts(config, parts)
     if password_file is None:
@@ -260,6 +262,17 @@ def file_database(config: ConfigFile) -> tuple[DatabaseUrl, str | None] | None:
         raise config.error("database.password_file", "applies to PostgreSQL only")
     path = _relative_to(config, "database.password_file", password_file)
     return replace(database, password=_read_password(config, path)), str(path)
+
+
+def _sqlite_url_from_file(config: ConfigFile, url: str, database: DatabaseUrl) -> DatabaseUrl:
+    """``sqlite:///tasks.db`` in the file means beside the file, as ``path`` does, not in cwd."""
+    from dataclasses import replace
+    from urllib.parse import unquote
+
+    written = unquote(url.strip().partition(":///")[2].partition("?")[0])
+    if not written or Path(written).expanduser().is_absolute():
+        return database
+    return replace(database, path=_relative_to(config, "database.url", written).absolute())
 
 
 def _database_from_parts(config: ConfigFile, parts: dict[str, Any]) -> DatabaseUrl:

@@ -68,6 +68,7 @@ def run_subprocess(
     env: Mapping[str, str],
     input: str | None = None,
     timeout: float = SUBPROCESS_TIMEOUT,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m taskcli`` as users do: real exit handling, real streams."""
     return subprocess.run(
@@ -78,6 +79,7 @@ def run_subprocess(
         text=True,
         timeout=timeout,
         check=False,
+        cwd=cwd,
     )
 
 

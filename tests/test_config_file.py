@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import Cli, error_line
+from support import Cli, error_line, run_subprocess
 
 from taskcli.config import parse_database_url
 from taskcli.errors import EXIT_DATABASE, EXIT_USAGE
@@ -81,6 +81,21 @@ def test_database_parts_from_the_file(db_url: str, backend: str, tmp_path: Path)
     if backend == "postgresql":
         assert settings["database.password"]["value"] == "***"
         assert settings["database.password"]["from"].startswith(f"{tmp_path / 'db-password'} (")
+
+
+def test_a_relative_sqlite_url_is_beside_the_file_not_in_the_cwd(tmp_path: Path) -> None:
+    """``url = "sqlite:///rel.db"`` means the same file from any directory, as ``path`` does."""
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    path = write_config(folder, '[database]\nurl = "sqlite:///rel.db"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    result = run_subprocess(
+        ["add", "x", "-q"], env={"TASKCLI_CONFIG": str(path), "TASKCLI_SERVER": "0"}, cwd=elsewhere
+    )
+    assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
+    assert (folder / "rel.db").is_file()
+    assert not (elsewhere / "rel.db").exists()
 
 
 def test_flag_beats_environment_beats_file(db_url: str, tmp_path: Path) -> None:
@@ -271,6 +286,7 @@ BAD_FILES = [
         "[list]\ncolumns = ['id', 'colour']\n",
         "line 2: list.columns is invalid: unknown column 'colour'",
     ),
+    ("[list]\ncolumns = ['id', 'ID']\n", "line 2: list.columns must name each column once"),
     ("[list]\ncolumns = ['id', 3]\n", "line 2: list.columns must be a list of strings"),
     ("database = 'sqlite:///x.db'\n", "line 1: database must be a table"),
     ("[database]\nurl = 'mysql://x/y'\n", "line 2: unsupported database URL scheme 'mysql'"),

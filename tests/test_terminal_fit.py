@@ -148,6 +148,8 @@ def test_help_shows_no_python_type_names(cli: Cli) -> None:
     for command in commands:
         shown = cli.ok(*command, "--help").stdout
         assert not PYTHON_TYPES.search(shown), shown
-    assert "Usage: taskcli done [OPTIONS] ID...\n" in cli.ok("done", "--help").stdout
+    assert "Usage: taskcli undone [OPTIONS] ID...\n" in cli.ok("undone", "--help").stdout
+    # With --where-* filters, ids are optional on done, edit and rm.
+    assert "Usage: taskcli done [OPTIONS] [ID...]\n" in cli.ok("done", "--help").stdout
     assert "-n, --steps N" in cli.ok("undo", "--help").stdout
     assert cli("undo", "--steps", "0").exit_code == 2
