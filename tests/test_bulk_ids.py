@@ -192,6 +192,20 @@ def test_done_recursive_output_lists_what_log_counts(forest: Cli) -> None:
     assert len(text.splitlines()) == len(completed) == entry["tasks"] == 6
 
 
+def test_done_and_undone_print_only_what_they_changed(forest: Cli) -> None:
+    """A named task already in that state is said on stderr, never claimed as a change."""
+    forest.ok("done", "7")
+    result = forest.ok("done", "7-9")
+    assert result.stdout.splitlines() == ["Completed task 8: Read", "Completed task 9: Errands"]
+    assert result.stderr == "Task 7 was already done.\n"
+    [entry] = json.loads(forest.ok("log", "-n", "1", "-f", "json").stdout)
+    assert entry["tasks"] == 2
+    assert [t["id"] for t in json.loads(forest.ok("done", "7", "8", "-f", "json").stdout)] == [7, 8]
+    reopened = forest.ok("undone", "1", "8")  # 1 was never done
+    assert reopened.stdout == "Reopened task 8: Read\n"
+    assert reopened.stderr == "Task 1 was already pending.\n"
+
+
 def test_add_joins_title_words(cli: Cli) -> None:
     """``add Buy milk`` is the title "Buy milk"; ``--`` still ends the options."""
     assert cli.ok("add", "Buy", "milk", "-t", "shop").stdout == "Created task 1: Buy milk\n"

@@ -113,7 +113,8 @@ def test_one_missing_id_changes_nothing(project: Cli, db_url: str, args: tuple[s
 def test_undone_reopens(project: Cli, db_url: str) -> None:
     """``undone`` sets pending and clears completed_at; a pending task stays as it is."""
     result = project.ok("undone", "5", "4")
-    assert result.stdout == "Reopened task 4: Draft\nReopened task 5: Review\n"
+    assert result.stdout == "Reopened task 5: Review\n"
+    assert result.stderr == "Task 4 was already pending.\n"  # said, not claimed as a change
     review = as_json(project, "show", "5")
     assert review["status"] == "pending"
     assert review["completed_at"] is None

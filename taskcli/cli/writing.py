@@ -53,7 +53,7 @@ from taskcli.domain import (
 from taskcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from taskcli.services.writing import Selection
+    from taskcli.services.writing import Selection, StatusChange
 
 # A filter that selects more tasks than this asks first on a terminal (unless --yes).
 CONFIRM_ABOVE = 3
@@ -165,9 +165,9 @@ def done_command(
     chosen = confirmed(ctx, selection(task_ids, where), yes=yes)
     if chosen is None:
         return
-    views = run(ctx, complete_selected, write=True, selection=chosen, recursive=recursive)
-    formatter(format).changes("Completed", views)
-    report_nothing_selected(chosen, views)
+    result = run(ctx, complete_selected, write=True, selection=chosen, recursive=recursive)
+    report_status_change("Completed", result, format=format, already="done")
+    report_nothing_selected(chosen, result.views)
 
 
 @app.command("undone")
@@ -181,8 +181,8 @@ def undone_command(
     """
     from taskcli.services.writing import reopen_tasks
 
-    views = run(ctx, reopen_tasks, write=True, ids=select_ids(task_ids))
-    formatter(format).changes("Reopened", views)
+    result = run(ctx, reopen_tasks, write=True, ids=select_ids(task_ids))
+    report_status_change("Reopened", result, format=format, already="pending")
 
 
 @app.command("edit")
@@ -393,6 +393,22 @@ def confirmed(ctx: typer.Context, chosen: Selection, *, yes: bool) -> Selection 
         print_message("Nothing was changed.")
         return None
     return replace(chosen, confirmed=frozenset(ids))
+
+
+def report_status_change(
+    verb: str, result: StatusChange, *, format: TextFormat, already: str
+) -> None:
+    """Text lists the tasks changed (as ``log`` counts them); JSON the named ones too.
+
+    A named task that was already done (or pending) is said on stderr: stdout
+    never claims a change the journal did not record.
+    """
+    if format is TextFormat.JSON:
+        formatter(format).changes(verb, result.views)
+    else:
+        formatter(format).changes(verb, result.changed())
+    for task_id in sorted(result.unchanged):
+        print_message(f"Task {task_id} was already {already}.")
 
 
 def report_nothing_selected(chosen: Selection, changed: Sequence[TaskView]) -> None:

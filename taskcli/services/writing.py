@@ -94,12 +94,26 @@ async def selected_ids(
     return found
 
 
+@dataclass(frozen=True)
+class StatusChange:
+    """``done``/``undone``: the named tasks first, then the others the command changed.
+
+    ``unchanged``: named tasks that were already in the state asked for.
+    """
+
+    views: list[TaskView]
+    unchanged: frozenset[int] = frozenset()
+
+    def changed(self) -> list[TaskView]:
+        return [view for view in self.views if view.id not in self.unchanged]
+
+
 async def complete_selected(
     session: AsyncSession, *, selection: Selection, recursive: bool
-) -> list[TaskView]:
+) -> StatusChange:
     """``complete_tasks`` on a selection (nothing selected: nothing changed)."""
     ids = await selected_ids(session, selection=selection)
-    return await complete_tasks(session, ids=ids, recursive=recursive) if ids else []
+    return await complete_tasks(session, ids=ids, recursive=recursive) if ids else StatusChange([])
 
 
 async def edit_selected(
@@ -181,7 +195,7 @@ async def add_titles(
 
 async def complete_tasks(
     session: AsyncSession, *, ids: Sequence[int], recursive: bool
-) -> list[TaskView]:
+) -> StatusChange:
     """Mark tasks done: the named ones first, then the subtasks this completed (each by id).
 
     Without ``recursive`` every pending descendant must be named too. The tree
@@ -203,8 +217,9 @@ async def complete_tasks(
         .values(status=Status.DONE.value, completed_at=now, updated_at=now)
         .returning(task.c.id),
     )
-    views = await _views(session, ids)
-    return views + await _views(session, sorted({i for (i,) in changed} - set(ids)))
+    completed = {task_id for (task_id,) in changed}
+    views = await _views(session, ids) + await _views(session, sorted(completed - set(ids)))
+    return StatusChange(views, frozenset(ids) - completed)
 
 
 async def _refuse_open_subtasks(session: AsyncSession, ids: Sequence[int]) -> None:
@@ -250,12 +265,13 @@ async def _require_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, s
     return found
 
 
-async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> list[TaskView]:
+async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> StatusChange:
     """Mark tasks pending again, with their done ancestors (named ones first, then those)."""
     await lock_tree(session)
     await _require_ids(session, ids)
-    ancestors = sorted(set(await reopen_lineage(session, ids)) - set(ids))
-    return await _views(session, ids) + await _views(session, ancestors)
+    reopened = set(await reopen_lineage(session, ids))
+    views = await _views(session, ids) + await _views(session, sorted(reopened - set(ids)))
+    return StatusChange(views, frozenset(ids) - reopened)
 
 
 async def edit_tasks(

@@ -47,7 +47,7 @@ async def test_complete_needs_recursive_for_pending_subtasks(database: Database)
     root, child, leaf = await _family(database)
     with pytest.raises(Conflict):
         await database.call(complete_tasks, ids=[root], recursive=False)
-    views = await database.call(complete_tasks, ids=[root], recursive=True)
+    views = (await database.call(complete_tasks, ids=[root], recursive=True)).views
     assert [view.id for view in views] == [root, child, leaf]
     assert all(view.status is Status.DONE for view in views)
 
