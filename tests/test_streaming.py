@@ -18,6 +18,7 @@ from taskcli.config import parse_database_url
 from taskcli.db.engine import make_engine, session_scope
 from taskcli.services._common import load_views
 from taskcli.services.reading import get_tree
+from taskcli.services.transfer_match import database_identity
 
 TITLES = ("plain", 'quote " and \\ backslash', "café ünïcode", "emoji 🌳 tree", "tab\tinside")
 
@@ -80,13 +81,14 @@ def _export_before(url: str) -> str:
                 )
             ).all()
         )
-        return views, external
+        return views, external, await database_identity(session)
 
-    views, external = asyncio.run(_reference(url, call))
+    views, external, source = asyncio.run(_reference(url, call))
     records = [
         json.dumps({**render.task_object(view), "external_id": external[view.id]}) for view in views
     ]
-    return render.export_header() + ",\n".join(records) + render.export_footer(len(records))
+    footer = render.export_footer(len(records), source)
+    return render.export_header() + ",\n".join(records) + footer
 
 
 @pytest.fixture
