@@ -73,7 +73,10 @@ def test_write_storm_through_pgbouncer(
 
     outcomes = [outcome for report in reports for outcome in report["outcomes"]]  # type: ignore[attr-defined]
     assert len(outcomes) == WORKERS * OPERATIONS
-    assert [o for o in outcomes if o["exit"] != 0 or o["stderr"]] == []
+    # A done parent is reopened when work is added under it: said on stderr, not a failure.
+    said = [line for o in outcomes for line in o["stderr"].splitlines()]
+    assert [o for o in outcomes if o["exit"] != 0] == []
+    assert [line for line in said if not line.startswith("Reopened task ")] == []
     for read in reads:
         assert read["failures"] == []
     expected = {int(k): v for report in reports for k, v in report["model"].items()}  # type: ignore[attr-defined]

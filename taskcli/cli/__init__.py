@@ -8,7 +8,7 @@ and completion stay fast.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer import _click as click  # Typer vendors Click; its Group is what we extend
@@ -94,6 +94,15 @@ class _RecordingGroup(TyperGroup):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta[ARGV_KEY] = list(args)
         return super().parse_args(ctx, args)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """As Click's, but a usage error is one ``Error:`` line like every other error."""
+        if not kwargs.pop("standalone_mode", True):
+            kwargs["standalone_mode"] = False
+            return super().main(*args, **kwargs)
+        from taskcli.cli._usage import run_standalone
+
+        run_standalone(super().main, *args, **kwargs)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*LAZY_COMMANDS, *(name for name in self.commands if name not in LAZY_COMMANDS)]
