@@ -1,10 +1,11 @@
 """What undo and redo check before and after putting rows back.
 
 Undo and redo keep every rule the forward commands keep: a task's parent
-exists, the tree has no cycle, and no task is deeper than ``MAX_DEPTH``. The
-tree may have changed since the operation ran (another user moved, deleted or
-added tasks), so each rule is checked against the tree as it is now. None of
-these can be overridden: ``--force`` only skips the "changed since" check.
+exists, the tree has no cycle, no task is deeper than ``MAX_DEPTH``, and no
+done task has a pending descendant. The tree may have changed since the
+operation ran (another user moved, deleted or added tasks), so each rule is
+checked against the tree as it is now. None of these can be overridden:
+``--force`` only skips the "changed since" check.
 
 Each check is one statement over the operation's net changes (see
 ``journal_net``) that returns the first violation, if any: nothing grows in
@@ -79,6 +80,22 @@ SELECT start, max(level) FROM down GROUP BY start HAVING max(level) > {max_depth
 """
 
 
+# A done task above a pending one, at an edge a restored row sits on: the rule
+# held before, so only an edge at a row the restore wrote can break it (the
+# row's status, or its parent). Run after the restore; index lookups per row.
+_DONE_ABOVE_PENDING = """
+WITH {net}
+SELECT own.id, child.id FROM net JOIN task AS own ON own.id = net.key_id
+JOIN task AS child ON child.parent_id = own.id
+WHERE own.status = 'done' AND child.status = 'pending'
+UNION ALL
+SELECT above.id, own.id FROM net JOIN task AS own ON own.id = net.key_id
+JOIN task AS above ON above.id = own.parent_id
+WHERE above.status = 'done' AND own.status = 'pending'
+LIMIT 1
+"""
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Builds the one-line reason an undo or redo of one operation is refused (exit 4)."""
@@ -118,7 +135,8 @@ async def check_restorable(
 async def check_tree(
     session: AsyncSession, net: Net, params: dict[str, Any], refusal: Refusal
 ) -> None:
-    """After restoring, inside the savepoint: no cycle and nothing past the depth limit."""
+    """After restoring, inside the savepoint: no cycle, nothing past the depth limit,
+    and no done task above a pending one."""
     tops = _WALKS.format(
         touched=net.touched("own.parent_id"),
         target=net.target_of("own.parent_id"),
@@ -136,6 +154,14 @@ async def check_tree(
         raise refusal(
             f"restoring task {start} would put a task at depth {deepest}, past the "
             f"depth limit of {MAX_DEPTH} (the tree above it changed since); "
+            "--force cannot help"
+        )
+    for done_id, pending_id in await _first(
+        session, _DONE_ABOVE_PENDING.format(net=net.cte()), params
+    ):
+        raise refusal(
+            f"it would leave done task {done_id} above pending task {pending_id} "
+            "(the tree changed since; a done task never holds pending work); "
             "--force cannot help"
         )
 
