@@ -307,3 +307,14 @@ def test_redo_that_would_complete_a_task_above_new_pending_work_is_refused(
     assert "done task 2 above pending task 3" in line
     assert dump(db_url) == before
     _assert_invariant(db_url)
+
+
+def test_undo_that_leaves_status_and_parent_alone_is_not_refused_over_old_data(
+    cli: Cli, db_url: str
+) -> None:
+    """A tree broken before the rule (another writer) does not block undoing a retitle."""
+    insert_tasks(db_url, [Row(1, "Home", status="done"), Row(2, "Garden", parent_id=1)])
+    cli.ok("edit", "2", "--title", "Yard")
+    cli.ok("undo")
+    [[title]] = execute(db_url, "SELECT title FROM task WHERE id = 2")
+    assert title == ("Garden",)

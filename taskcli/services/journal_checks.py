@@ -81,15 +81,20 @@ SELECT start, max(level) FROM down GROUP BY start HAVING max(level) > {max_depth
 
 
 # A done task above a pending one, at an edge a restored row sits on: the rule
-# held before, so only an edge at a row the restore wrote can break it (the
-# row's status, or its parent). Run after the restore; index lookups per row.
+# held before, so only a row whose status or parent the restore sets (or a row
+# it puts back) can break it. Run after the restore; index lookups per row.
 _DONE_ABOVE_PENDING = """
-WITH {net}
-SELECT own.id, child.id FROM net JOIN task AS own ON own.id = net.key_id
+WITH {net}, moved AS (
+    SELECT net.key_id FROM net
+    WHERE net.target IS NOT NULL AND (net.expected IS NULL
+        OR {expected_status} IS DISTINCT FROM {target_status}
+        OR {expected_parent} IS DISTINCT FROM {target_parent})
+)
+SELECT own.id, child.id FROM moved JOIN task AS own ON own.id = moved.key_id
 JOIN task AS child ON child.parent_id = own.id
 WHERE own.status = 'done' AND child.status = 'pending'
 UNION ALL
-SELECT above.id, own.id FROM net JOIN task AS own ON own.id = net.key_id
+SELECT above.id, own.id FROM moved JOIN task AS own ON own.id = moved.key_id
 JOIN task AS above ON above.id = own.parent_id
 WHERE above.status = 'done' AND own.status = 'pending'
 LIMIT 1
@@ -156,9 +161,14 @@ async def check_tree(
             f"depth limit of {MAX_DEPTH} (the tree above it changed since); "
             "--force cannot help"
         )
-    for done_id, pending_id in await _first(
-        session, _DONE_ABOVE_PENDING.format(net=net.cte()), params
-    ):
+    done_above_pending = _DONE_ABOVE_PENDING.format(
+        net=net.cte(),
+        expected_status=_field(net, "expected", "status"),
+        target_status=_field(net, "target", "status"),
+        expected_parent=_field(net, "expected", "parent_id"),
+        target_parent=_field(net, "target", "parent_id"),
+    )
+    for done_id, pending_id in await _first(session, done_above_pending, params):
         raise refusal(
             f"it would leave done task {done_id} above pending task {pending_id} "
             "(the tree changed since; a done task never holds pending work); "
@@ -171,6 +181,13 @@ def _target_parent(net: Net) -> str:
     if net.postgres:
         return "CAST(CAST(net.target AS jsonb) ->> 'parent_id' AS INTEGER)"
     return "json_extract(net.target, '$.parent_id')"
+
+
+def _field(net: Net, row: str, name: str) -> str:
+    """One field of the journaled row ``net.<row>`` (``target`` or ``expected``), as text."""
+    if net.postgres:
+        return f"(CAST(net.{row} AS jsonb) ->> '{name}')"
+    return f"CAST(json_extract(net.{row}, '$.{name}') AS TEXT)"
 
 
 async def _first(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
