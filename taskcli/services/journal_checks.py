@@ -80,9 +80,11 @@ SELECT start, max(level) FROM down GROUP BY start HAVING max(level) > {max_depth
 """
 
 
-# A done task above a pending one, at an edge a restored row sits on: the rule
-# held before, so only a row whose status or parent the restore sets (or a row
-# it puts back) can break it. Run after the restore; index lookups per row.
+# A done task above a pending one, at an edge between a row whose status or
+# parent the restore sets (or a row it puts back) and a task the operation
+# did not touch: the rule held before, and rows the operation touched go back
+# together, as they were (older data that broke the rule comes back as it was).
+# Run after the restore; index lookups per row.
 _DONE_ABOVE_PENDING = """
 WITH {net}, moved AS (
     SELECT net.key_id FROM net
@@ -92,11 +94,11 @@ WITH {net}, moved AS (
 )
 SELECT own.id, child.id FROM moved JOIN task AS own ON own.id = moved.key_id
 JOIN task AS child ON child.parent_id = own.id
-WHERE own.status = 'done' AND child.status = 'pending'
+WHERE own.status = 'done' AND child.status = 'pending' AND NOT {child_touched}
 UNION ALL
 SELECT above.id, own.id FROM moved JOIN task AS own ON own.id = moved.key_id
 JOIN task AS above ON above.id = own.parent_id
-WHERE above.status = 'done' AND own.status = 'pending'
+WHERE above.status = 'done' AND own.status = 'pending' AND NOT {above_touched}
 LIMIT 1
 """
 
@@ -167,6 +169,8 @@ async def check_tree(
         target_status=_field(net, "target", "status"),
         expected_parent=_field(net, "expected", "parent_id"),
         target_parent=_field(net, "target", "parent_id"),
+        child_touched=net.touched("child.id"),
+        above_touched=net.touched("above.id"),
     )
     for done_id, pending_id in await _first(session, done_above_pending, params):
         raise refusal(
