@@ -59,6 +59,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> count
     notes: list[str] = field(default_factory=list)
+    reopened: list[int] = field(default_factory=list)  # done tasks reopened above pending work
 
 
 def parse_instant(value: Any, what: str) -> datetime | None:

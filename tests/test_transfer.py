@@ -248,13 +248,15 @@ def test_outline_round_trip(cli: Cli, tmp_path: Path) -> None:
 
 def test_outline_accepts_tabs_four_spaces_and_plain_bullets(cli: Cli) -> None:
     text = "Groceries\n\tMilk\n\t- [X] Bread\n\t\t* Wholegrain\n\nChores\n    + Sweep\n"
-    cli.ok("import", "--outline", "-", input=text)
+    result = cli.ok("import", "--outline", "-", input=text)
+    # Bread is read as done, and reopened: Wholegrain under it is pending.
+    assert result.stderr == "Reopened 1 task so no done task holds pending work\n"
     tree = json.loads(cli.ok("tree", "--all", "-f", "json").stdout)
     assert [root["title"] for root in tree] == ["Groceries", "Chores"]
     groceries = tree[0]
     assert [(c["title"], c["status"]) for c in groceries["subtasks"]] == [
         ("Milk", "pending"),
-        ("Bread", "done"),
+        ("Bread", "pending"),
     ]
     assert groceries["subtasks"][1]["subtasks"][0]["title"] == "Wholegrain"
     assert tree[1]["subtasks"][0]["title"] == "Sweep"

@@ -4,6 +4,8 @@ Pending work that lands under a done task (``add --parent``, ``move``,
 ``undone`` of a child) reopens the done ancestors in the same transaction and
 journal operation, and says so on stderr: stdout keeps exactly what the
 command printed before (one JSON document, or just the id with ``-q``).
+``import`` reopens the same way; undo and redo that would leave a done task
+above pending work (changed since) are refused, exit 4, nothing changed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from support import REPO_ROOT, Cli, dump, execute
-from taskhelpers import Row, insert_tasks
+from taskhelpers import Row, insert_tasks, ready
 
 WORKERS = 8
 OPERATIONS = int(os.environ.get("TASKCLI_STORM_OPERATIONS", "25"))
@@ -168,3 +170,151 @@ def test_invariant_holds_under_concurrent_writers(cli: Cli, db_url: str) -> None
     kinds = {o["args"][0] for o in outcomes if o["exit"] == 0}
     assert kinds >= {"done", "add", "undone"}, "the storm exercised the interesting commands"
     _assert_invariant(db_url)
+
+
+REOPENED_ONE = "Reopened 1 task so no done task holds pending work\n"
+ALICE = {"USER": "alice", "LOGNAME": "alice"}
+BOB = {"USER": "bob", "LOGNAME": "bob"}
+
+
+def test_outline_import_of_a_done_parent_over_pending_work_reopens_it(
+    cli: Cli, db_url: str
+) -> None:
+    ready(db_url)
+    before = dump(db_url)
+    result = cli.ok("import", "--outline", "-", input="- [x] Parent\n  - [ ] child\n")
+    assert result.stdout == "Imported 2 tasks\n"
+    assert result.stderr == REOPENED_ONE
+    assert _statuses(db_url) == {1: "pending", 2: "pending"}
+    [[completed]] = execute(db_url, "SELECT count(*) FROM task WHERE completed_at IS NOT NULL")
+    assert completed == (0,)
+    _undo_restores(cli, db_url, before)
+
+
+def test_export_file_with_a_done_parent_over_pending_work_reopens_the_chain(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    def record(task_id: int, title: str, parent_id: int | None, status: str) -> dict[str, object]:
+        done = status == "done"
+        return {
+            "id": task_id,
+            "title": title,
+            "status": status,
+            "parent_id": parent_id,
+            "completed_at": "2026-01-02T03:04:05+00:00" if done else None,
+        }
+
+    document = {
+        "format": "taskcli",
+        "version": 1,
+        "source": "00000000-0000-4000-8000-000000000001",
+        "tasks": [
+            record(1, "Home", None, "done"),
+            record(2, "Garden", 1, "done"),
+            record(3, "Weed", 2, "pending"),
+            record(4, "Read", None, "done"),
+        ],
+    }
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(document))
+    ready(db_url)
+    before = dump(db_url)
+    result = cli.ok("import", str(export))
+    assert result.stderr == "Reopened 2 tasks so no done task holds pending work\n"
+    assert _statuses(db_url) == {1: "pending", 2: "pending", 3: "pending", 4: "done"}
+    _assert_invariant(db_url)
+    _undo_restores(cli, db_url, before)
+
+
+def test_repeat_import_that_completes_a_parent_of_local_pending_work_reopens_it(
+    cli: Cli, db_url: str, tmp_path: Path
+) -> None:
+    cli.ok("add", "Home")
+    cli.ok("add", "Garden", "--parent", "1")
+    export = tmp_path / "export.json"
+    export.write_text(cli.ok("export").stdout)
+    cli.ok("add", "Weed", "--parent", "2")  # local pending work, not in the file
+    document = json.loads(export.read_text())
+    for record in document["tasks"]:
+        record["status"] = "done"
+        record["completed_at"] = "2026-01-02T03:04:05+00:00"
+    export.write_text(json.dumps(document))
+    before = dump(db_url)
+    result = cli.ok("import", str(export))
+    assert result.stdout == "Imported 2 tasks: 0 added, 2 updated, 0 unchanged\n"
+    assert result.stderr == "Reopened 2 tasks so no done task holds pending work\n"
+    assert _statuses(db_url) == {1: "pending", 2: "pending", 3: "pending"}
+    _assert_invariant(db_url)
+    _undo_restores(cli, db_url, before)
+
+
+def _refused(cli: Cli, user: dict[str, str], *args: str) -> str:
+    result = cli(*args, env=user)
+    assert result.exit_code == 4, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    return line
+
+
+def _as(cli: Cli, user: dict[str, str], *args: str) -> None:
+    result = cli(*args, env=user)
+    assert result.exit_code == 0, (result.exit_code, result.stdout, result.stderr)
+
+
+def test_undo_that_would_complete_a_task_above_new_pending_work_is_refused(
+    cli: Cli, db_url: str
+) -> None:
+    _as(cli, ALICE, "add", "Home")
+    _as(cli, ALICE, "add", "Garden", "--parent", "1")
+    _as(cli, ALICE, "done", "1", "-r")
+    _as(cli, ALICE, "undone", "2")  # reopens 1 and 2
+    _as(cli, BOB, "add", "Weed", "--parent", "1")
+    before = dump(db_url)
+    line = _refused(cli, ALICE, "undo")
+    assert line.startswith("Error: cannot undo operation 4 (")
+    assert "done task 1 above pending task 3" in line
+    assert "--force cannot help" in line
+    assert _refused(cli, ALICE, "undo", "--force") == line
+    assert dump(db_url) == before
+    _assert_invariant(db_url)
+
+
+def test_undo_that_would_restore_pending_work_under_a_done_task_is_refused(
+    cli: Cli, db_url: str
+) -> None:
+    _as(cli, ALICE, "add", "Home")
+    _as(cli, ALICE, "add", "Garden", "--parent", "1")
+    _as(cli, ALICE, "rm", "2", "-y")
+    _as(cli, BOB, "done", "1")
+    before = dump(db_url)
+    line = _refused(cli, ALICE, "undo")
+    assert "done task 1 above pending task 2" in line
+    assert dump(db_url) == before
+    _assert_invariant(db_url)
+
+
+def test_redo_that_would_complete_a_task_above_new_pending_work_is_refused(
+    cli: Cli, db_url: str
+) -> None:
+    _as(cli, ALICE, "add", "Home")
+    _as(cli, ALICE, "add", "Garden", "--parent", "1")
+    _as(cli, ALICE, "done", "1", "-r")
+    _as(cli, ALICE, "undo")
+    _as(cli, BOB, "add", "Weed", "--parent", "2")
+    before = dump(db_url)
+    line = _refused(cli, ALICE, "redo")
+    assert line.startswith("Error: cannot redo operation 3 (")
+    assert "done task 2 above pending task 3" in line
+    assert dump(db_url) == before
+    _assert_invariant(db_url)
+
+
+def test_undo_that_leaves_status_and_parent_alone_is_not_refused_over_old_data(
+    cli: Cli, db_url: str
+) -> None:
+    """A tree broken before the rule (another writer) does not block undoing a retitle."""
+    insert_tasks(db_url, [Row(1, "Home", status="done"), Row(2, "Garden", parent_id=1)])
+    cli.ok("edit", "2", "--title", "Yard")
+    cli.ok("undo")
+    [[title]] = execute(db_url, "SELECT title FROM task WHERE id = 2")
+    assert title == ("Garden",)

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli._boundary import guarded
+from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._output import write, write_stdout
 from taskcli.cli._runtime import run
-from taskcli.cli.formats import formatter
+from taskcli.cli.formats import counted, formatter
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
 
@@ -132,6 +132,10 @@ def import_command(
     report = run(ctx, import_records, write=True, records=records, source=origin, as_new=as_new)
     report.skipped, report.notes = report_extra.skipped, report_extra.notes
     formatter(format).import_report(report)
+    if report.reopened:  # on stderr: stdout stays the summary (or JSON document) it was
+        print_message(
+            f"Reopened {counted(len(report.reopened), 'task')} so no done task holds pending work"
+        )
 
 
 def _read(source: str) -> str:

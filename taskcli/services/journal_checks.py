@@ -1,10 +1,11 @@
 """What undo and redo check before and after putting rows back.
 
 Undo and redo keep every rule the forward commands keep: a task's parent
-exists, the tree has no cycle, and no task is deeper than ``MAX_DEPTH``. The
-tree may have changed since the operation ran (another user moved, deleted or
-added tasks), so each rule is checked against the tree as it is now. None of
-these can be overridden: ``--force`` only skips the "changed since" check.
+exists, the tree has no cycle, no task is deeper than ``MAX_DEPTH``, and no
+done task has a pending descendant. The tree may have changed since the
+operation ran (another user moved, deleted or added tasks), so each rule is
+checked against the tree as it is now. None of these can be overridden:
+``--force`` only skips the "changed since" check.
 
 Each check is one statement over the operation's net changes (see
 ``journal_net``) that returns the first violation, if any: nothing grows in
@@ -79,6 +80,29 @@ SELECT start, max(level) FROM down GROUP BY start HAVING max(level) > {max_depth
 """
 
 
+# A done task above a pending one, at an edge between a row whose status or
+# parent the restore sets (or a row it puts back) and a task the operation
+# did not touch: the rule held before, and rows the operation touched go back
+# together, as they were (older data that broke the rule comes back as it was).
+# Run after the restore; index lookups per row.
+_DONE_ABOVE_PENDING = """
+WITH {net}, moved AS (
+    SELECT net.key_id FROM net
+    WHERE net.target IS NOT NULL AND (net.expected IS NULL
+        OR {expected_status} IS DISTINCT FROM {target_status}
+        OR {expected_parent} IS DISTINCT FROM {target_parent})
+)
+SELECT own.id, child.id FROM moved JOIN task AS own ON own.id = moved.key_id
+JOIN task AS child ON child.parent_id = own.id
+WHERE own.status = 'done' AND child.status = 'pending' AND NOT {child_touched}
+UNION ALL
+SELECT above.id, own.id FROM moved JOIN task AS own ON own.id = moved.key_id
+JOIN task AS above ON above.id = own.parent_id
+WHERE above.status = 'done' AND own.status = 'pending' AND NOT {above_touched}
+LIMIT 1
+"""
+
+
 @dataclass(frozen=True)
 class Refusal:
     """Builds the one-line reason an undo or redo of one operation is refused (exit 4)."""
@@ -118,7 +142,8 @@ async def check_restorable(
 async def check_tree(
     session: AsyncSession, net: Net, params: dict[str, Any], refusal: Refusal
 ) -> None:
-    """After restoring, inside the savepoint: no cycle and nothing past the depth limit."""
+    """After restoring, inside the savepoint: no cycle, nothing past the depth limit,
+    and no done task above a pending one."""
     tops = _WALKS.format(
         touched=net.touched("own.parent_id"),
         target=net.target_of("own.parent_id"),
@@ -138,6 +163,21 @@ async def check_tree(
             f"depth limit of {MAX_DEPTH} (the tree above it changed since); "
             "--force cannot help"
         )
+    done_above_pending = _DONE_ABOVE_PENDING.format(
+        net=net.cte(),
+        expected_status=_field(net, "expected", "status"),
+        target_status=_field(net, "target", "status"),
+        expected_parent=_field(net, "expected", "parent_id"),
+        target_parent=_field(net, "target", "parent_id"),
+        child_touched=net.touched("child.id"),
+        above_touched=net.touched("above.id"),
+    )
+    for done_id, pending_id in await _first(session, done_above_pending, params):
+        raise refusal(
+            f"it would leave done task {done_id} above pending task {pending_id} "
+            "(the tree changed since; a done task never holds pending work); "
+            "--force cannot help"
+        )
 
 
 def _target_parent(net: Net) -> str:
@@ -145,6 +185,13 @@ def _target_parent(net: Net) -> str:
     if net.postgres:
         return "CAST(CAST(net.target AS jsonb) ->> 'parent_id' AS INTEGER)"
     return "json_extract(net.target, '$.parent_id')"
+
+
+def _field(net: Net, row: str, name: str) -> str:
+    """One field of the journaled row ``net.<row>`` (``target`` or ``expected``), as text."""
+    if net.postgres:
+        return f"(CAST(net.{row} AS jsonb) ->> '{name}')"
+    return f"CAST(json_extract(net.{row}, '$.{name}') AS TEXT)"
 
 
 async def _first(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -19,6 +20,7 @@ from taskcli.services._common import (
     dialect_name,
     ensure_tags,
     lock_tree,
+    rows,
     scalar,
     tags_by_task,
     utcnow,
@@ -90,7 +92,49 @@ async def import_records(
     await _update(
         session, [r for r in records if r.key in matching.existing], known, matching, report
     )
+    report.reopened = await _reopen_above_pending(
+        session, {*report.created.values(), *report.updated.values()}
+    )
     return report
+
+
+async def _reopen_above_pending(session: AsyncSession, touched: set[int]) -> list[int]:
+    """Reopen every done ancestor of pending work the import placed: a done task never
+    has pending descendants (the rule ``add --parent`` keeps).
+
+    Only edges at a task the import added or updated (its status, or its
+    parent) can have broken the rule, so those seed one recursive statement
+    that walks up from each done parent of a pending child and reopens the
+    done tasks on the way. The ids are inlined: an import may touch more of
+    them than a driver takes parameters.
+    """
+    if not touched:
+        return []
+    ids: BindParameter[list[int]] = bindparam(
+        "touched", sorted(touched), expanding=True, literal_execute=True
+    )
+    child, parent, step = task.alias("child"), task.alias("parent"), task.alias("step")
+    up = (
+        select(parent.c.id)
+        .select_from(child.join(parent, child.c.parent_id == parent.c.id))
+        .where(
+            parent.c.status == Status.DONE.value,
+            child.c.status == Status.PENDING.value,
+            or_(parent.c.id.in_(ids), child.c.id.in_(ids)),
+        )
+        .cte("reopen_up", recursive=True)
+    )
+    up = up.union(
+        select(step.c.parent_id).join(up, step.c.id == up.c.id).where(step.c.parent_id.is_not(None))
+    )
+    reopened = await rows(
+        session,
+        update(task)
+        .where(task.c.id.in_(select(up.c.id)), task.c.status == Status.DONE.value)
+        .values(status=Status.PENDING.value, completed_at=None, updated_at=utcnow())
+        .returning(task.c.id),
+    )
+    return sorted(task_id for (task_id,) in reopened)
 
 
 async def _insert(
