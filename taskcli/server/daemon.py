@@ -227,6 +227,10 @@ def peer_uid(connection: socket.socket) -> int:
     return int(uid)
 
 
+# Signals the client forwards that would interrupt the command's process.
+HELD_UNTIL_STARTED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
 class Worker:
     """One connection: receive, set up, fork the command, report how it ended."""
 
@@ -254,11 +258,15 @@ class Worker:
             protocol.send(self.connection, {"fallback": f"{type(error).__name__}: {error}"})
             return
         go_reader, go_writer = os.pipe()
+        # The client forwards Ctrl-C as soon as it hears "started": held until the
+        # command's process can report it (not inside CPython's after-fork hooks).
+        signal.pthread_sigmask(signal.SIG_BLOCK, HELD_UNTIL_STARTED)
         child = os.fork()
         if child == 0:
             self.connection.close()
             os.close(go_writer)
             run_command(go_reader, request["argv"])
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_UNTIL_STARTED)
         os.close(go_reader)
         _detach_stdio()
         try:
@@ -331,9 +339,14 @@ def run_command(go_reader: int, argv: list[str]) -> None:
     if os.read(go_reader, 1) != b"g":
         os._exit(0)  # the worker died before the client knew we exist: never start
     os.close(go_reader)
-    from taskcli.main import main as entry_point
-    from taskcli.server import client
-
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_UNTIL_STARTED)  # a held one lands here
+        from taskcli.main import main as entry_point
+        from taskcli.server import client
+    except KeyboardInterrupt:  # Ctrl-C before anything ran, as in-process start-up says it
+        sys.stderr.write("Error: interrupted; no changes were made\n")
+        sys.stderr.flush()
+        os._exit(130)
     client.SERVED = True
     sys.argv = list(argv)
     entry_point()
