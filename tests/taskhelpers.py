@@ -299,10 +299,16 @@ def in_parallel(jobs: Mapping[str, Callable[[], T]]) -> dict[str, T]:
 
 
 def run_interactive(
-    args: Sequence[str], *, env: Mapping[str, str], answer: str, prompt: str = "[y/N]: "
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    answer: str,
+    prompt: str = "[y/N]: ",
+    before_answer: Callable[[], object] | None = None,
 ) -> Output:
     """Run ``python -m taskcli`` on a pseudo-terminal (stdin, stdout and stderr),
-    wait for ``prompt``, type ``answer`` and Enter, and collect everything shown."""
+    wait for ``prompt``, call ``before_answer`` (if any), type ``answer`` and Enter,
+    and collect everything shown."""
     import pty
     import select
 
@@ -322,6 +328,8 @@ def run_interactive(
     try:
         while time.monotonic() < deadline:
             if not answered and prompt.encode() in shown:
+                if before_answer is not None:
+                    before_answer()
                 os.write(master, answer.encode() + b"\r")
                 answered = True
             ready_fds, _, _ = select.select([master], [], [], 0.5)

@@ -8,17 +8,11 @@ transaction, files one journal operation and comes back with one ``undo``.
 from __future__ import annotations
 
 import json
-import os
-import pty
 import re
-import select
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support import REPO_ROOT, SUBPROCESS_TIMEOUT, Cli, dump, error_line, execute
+from support import Cli, dump, error_line, execute
 from taskhelpers import Row, insert_tasks, run_interactive
 
 YESTERDAY = datetime.now(UTC) - timedelta(days=1)
@@ -320,47 +314,6 @@ def test_few_tasks_are_not_asked_about(forest: Cli, db_url: str) -> None:
     assert "Completed task 2: Garden" in output.stdout
 
 
-def _answer_after(args: tuple[str, ...], url: str, meanwhile: str) -> tuple[int, str]:
-    """Run taskcli on a pseudo-terminal; when it asks, run ``meanwhile`` (SQL), then say "y"."""
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "taskcli", *args],
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        start_new_session=True,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TASKCLI_DATABASE_URL": url},
-    )
-    os.close(slave)
-    shown, answered = b"", False
-    deadline = time.monotonic() + SUBPROCESS_TIMEOUT
-    try:
-        while time.monotonic() < deadline:
-            if not answered and b"[y/N]: " in shown:
-                execute(url, meanwhile)
-                os.write(master, b"y\r")
-                answered = True
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if not ready:
-                if process.poll() is not None:
-                    break
-                continue
-            try:
-                data = os.read(master, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not data:
-                break
-            shown += data
-        returncode = process.wait(timeout=max(deadline - time.monotonic(), 1))
-    finally:
-        os.close(master)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    return returncode, shown.decode("utf-8", "replace")
-
-
 @pytest.mark.parametrize(
     "command",
     [("edit", "--where-status", "all", "-P", "low"), ("rm", "-r", "--where-status", "all")],
@@ -373,9 +326,14 @@ def test_a_selection_that_changes_while_asked_changes_nothing(
         "SELECT 8, 'New', status, 0, created_at, updated_at FROM task WHERE id = 1"
     )
     before = dump(db_url)["task"]
-    returncode, shown = _answer_after(command, db_url, meanwhile)
-    assert returncode == 4, shown
-    assert "Error: the tasks the filters select changed" in shown
+    output = run_interactive(
+        command,
+        env={"TASKCLI_DATABASE_URL": db_url},
+        answer="y",
+        before_answer=lambda: execute(db_url, meanwhile),
+    )
+    assert output.returncode == 4, output.stdout
+    assert "Error: the tasks the filters select changed" in output.stdout
     after = dump(db_url)["task"]
     assert [row for row in after if row[0] != 8] == before
     assert len(after) == 8
