@@ -14,6 +14,7 @@ from taskcli.errors import UsageError
 MAX_DEPTH = 64
 MAX_TITLE_LENGTH = 500
 MAX_TAG_LENGTH = 64
+MAX_ANNOTATION_LENGTH = 1000  # annotation.text is VARCHAR(1000)
 MAX_TASK_ID = 2**31 - 1  # PostgreSQL INTEGER
 MAX_COUNT = 2**31 - 1  # --limit, --steps and -n: far beyond any real use, safe in SQL
 MAX_EXTERNAL_ID_LENGTH = 200  # task.external_id is VARCHAR(200)
@@ -165,6 +166,26 @@ def validate_note(text: str) -> str | None:
     if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in note):
         raise UsageError("note contains control characters")
     return note
+
+
+def validate_annotation(text: str, *, allow_invisible: bool = False) -> str:
+    """Trim and check an annotation: one line like a title (it is shown as one dated line),
+    1-1000 characters; ``allow_invisible`` as for titles (restoring taskcli's own export)."""
+    annotation = text.strip()
+    if not annotation:
+        raise UsageError("annotation must not be empty")
+    if len(annotation) > MAX_ANNOTATION_LENGTH:
+        raise UsageError(f"annotation is longer than {MAX_ANNOTATION_LENGTH} characters")
+    if annotation.isprintable():
+        return annotation
+    _reject_surrogates(annotation, "annotation")
+    if any(separator in annotation for separator in "\n\r\u2028\u2029"):
+        raise UsageError("annotation must be one line")
+    if any(unicodedata.category(char) == "Cc" for char in annotation):
+        raise UsageError("annotation contains control characters")
+    if not allow_invisible:
+        _reject_invisible(annotation, "annotation")
+    return annotation
 
 
 def validate_tag(text: str) -> str:
@@ -333,10 +354,28 @@ class TreeNode:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A dated line of text on a task; ``entry`` is when it was written (UTC)."""
+
+    entry: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     task: TaskView
     ancestors: tuple[TaskView, ...]
     subtasks: tuple[TaskView, ...]
+    annotations: tuple[Annotation, ...] = ()  # oldest first, numbered from 1 as ``show`` lists
+
+
+@dataclass(frozen=True)
+class AnnotatedTask:
+    """What ``annotate`` and ``denotate`` did: the task, its annotations now, the one changed."""
+
+    task: TaskView
+    annotations: tuple[Annotation, ...]
+    changed: Annotation
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,24 @@ class Task(SQLModel, table=True):
     )
 
 
+class Annotation(SQLModel, table=True):
+    """A dated line of text on a task (Taskwarrior's annotations); goes with its task."""
+
+    __tablename__ = "annotation"
+    __table_args__ = (
+        CheckConstraint("length(text) BETWEEN 1 AND 1000", name="text_length"),
+        # Ids are never reused: the journal keys annotation rows by them.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    entry: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    text: str = Field(sa_column=Column(String(1000), nullable=False))
+
+
 class Operation(SQLModel, table=True):
     """One journaled command: what ran, who ran it, and whether it is undone."""
 

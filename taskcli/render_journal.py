@@ -97,6 +97,10 @@ def history_text(
             if field.name == "tag":
                 tag = f"+{field.new}" if field.new else f"-{field.old or ''}"
                 lines.append(f"    tag {terminal_safe(tag)}")
+            elif field.name == "annotation":
+                change = "added" if field.new is not None else "removed"
+                text = field.new if field.new is not None else field.old or ""
+                lines.append(f"    annotation {change}: {terminal_safe(text)}")
             elif entry.kind == "changed":
                 old, new = _shown(field.name, field.old), _shown(field.name, field.new)
                 lines.append(f"    {field.name}: {old} -> {new}")

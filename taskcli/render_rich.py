@@ -61,7 +61,8 @@ def ansi_styler(console: Console) -> Styler:
 
 
 def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
-    """``show``: every field, the ancestor path and the direct subtasks (one line each)."""
+    """``show``: every field, the ancestor path, the annotations (numbered, dated) and the
+    direct subtasks (one line each)."""
     view = detail.task
     now = datetime.now(UTC)
     due = format_due(view.due) or "-"
@@ -88,10 +89,26 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     for name, value in fields:
         grid.add_row(name, Text(value))
     parts: list[RenderableType] = [grid]
+    if detail.annotations:
+        parts.append(Text("\nAnnotations", style="bold"))
+        parts.append(_annotations(detail))
     if detail.subtasks:
         parts.append(Text("\nSubtasks", style="bold"))
         parts.append(_Labels(detail.subtasks, now=now))
     return Group(*parts)
+
+
+def _annotations(detail: TaskDetail) -> RenderableType:
+    """Numbered as ``denotate`` takes them, oldest first, each dated in local time."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for number, annotation in enumerate(detail.annotations, start=1):
+        grid.add_row(
+            str(number), local_time(annotation.entry), Text(terminal_safe(annotation.text))
+        )
+    return grid
 
 
 def _lines(text: str) -> Iterable[Segment]:

@@ -98,3 +98,14 @@ task_tag = Table(
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
+
+annotation = Table(
+    "annotation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("entry", UTCDateTime, nullable=False),
+    Column("text", String(1000), nullable=False),
+    CheckConstraint("length(text) BETWEEN 1 AND 1000", name="text_length"),
+    sqlite_autoincrement=True,
+)

@@ -38,9 +38,11 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
-        "show": 9,  # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2)
-        "show-json": 9,
-        "export": 5,  # BEGIN, schema, identity (source), all tags, all task records (streamed)
+        # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2), annotations
+        "show": 10,
+        "show-json": 10,
+        # BEGIN, schema, identity (source), all tags, all annotations, all task records (streamed)
+        "export": 6,
     },
     "postgresql": {
         "list": 5,  # timeouts, schema, tasks, tags, progress
@@ -51,9 +53,9 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 5,
         "tree-all": 4,
         "subtree-json": 6,
-        "show": 9,
-        "show-json": 9,
-        "export": 5,
+        "show": 10,
+        "show-json": 10,
+        "export": 6,
     },
 }
 

@@ -58,6 +58,14 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.writing",
         "Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.",
     ),
+    "annotate": (
+        "taskcli.cli.annotations",
+        "Add a dated annotation to a task (shown by show and history; exported).",
+    ),
+    "denotate": (
+        "taskcli.cli.annotations",
+        "Remove one annotation from a task, by its number in show or by its text.",
+    ),
     "undo": (
         "taskcli.cli.journal",
         "Revert your newest commands, whole and atomically (refused if rows changed since).",

@@ -22,7 +22,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from taskcli.cli._output import write, write_readable
 
 if TYPE_CHECKING:
-    from taskcli.domain import HistoryEntry, OperationView, TaskDetail, TaskView, TreeNode
+    from taskcli.domain import (
+        AnnotatedTask,
+        HistoryEntry,
+        OperationView,
+        TaskDetail,
+        TaskView,
+        TreeNode,
+    )
     from taskcli.records import ImportReport
     from taskcli.services.journal import Reverted
 
@@ -60,6 +67,10 @@ class Formatter:
         raise NotImplementedError(self.name)
 
     def operations(self, operations: Sequence[OperationView]) -> None:
+        raise NotImplementedError(self.name)
+
+    def annotated(self, verb: str, result: AnnotatedTask) -> None:
+        """What ``annotate`` or ``denotate`` did to one task."""
         raise NotImplementedError(self.name)
 
     def history(self, entries: Sequence[HistoryEntry]) -> None:
@@ -109,6 +120,11 @@ class HumanFormatter(Formatter):
         write("".join(change_line(verb, view) + "\n" for view in shown))
         if named is not None and (more := len(views) - named):
             write(f"... and {counted(more, 'subtask')}\n")
+
+    def annotated(self, verb: str, result: AnnotatedTask) -> None:
+        from taskcli.layout import change_line
+
+        write(change_line(verb, result.task) + "\n")
 
     def operations(self, operations: Sequence[OperationView]) -> None:
         from taskcli.cli import _human
@@ -215,6 +231,11 @@ class JsonFormatter(Formatter):
         objects = [render.task_object(view) for view in views]  # every task the command changed
         single = verb in SINGLE_TASK_VERBS and len(objects) == 1  # several: an array
         write(render.to_json(objects[0] if single else objects))
+
+    def annotated(self, verb: str, result: AnnotatedTask) -> None:
+        from taskcli import render
+
+        write(render.to_json(render.annotated_object(result)))
 
     def operations(self, operations: Sequence[OperationView]) -> None:
         from taskcli.render import to_json

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from taskcli.cli._runtime import run
 from taskcli.cli.formats import counted, formatter
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from taskcli.domain import Annotation
 
 
 class ImportSource(StrEnum):
@@ -61,11 +64,18 @@ def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
 
     written = 0
 
-    def sink(view: object, external_id: str | None) -> None:
+    def sink(view: object, external_id: str | None, annotations: Sequence[Annotation]) -> None:
         nonlocal written
         if written == 0:
             write(render.export_header())
-        write(render.export_record(view, external_id, first=written == 0))  # type: ignore[arg-type]
+        write(
+            render.export_record(
+                view,  # type: ignore[arg-type]
+                external_id,
+                first=written == 0,
+                annotations=annotations,
+            )
+        )
         written += 1
 
     count, source = run(ctx, export_tasks, write=False, sink=sink)

@@ -2,7 +2,8 @@
 
 The graph is bounded (one task and one level of children), so the eager load
 is four statements whatever the size of the forest, one fewer in all than
-loading views query by query (``tests/test_query_counts.py``). Whole forests
+loading views query by query (``tests/test_query_counts.py``); the task's
+annotations are one more. Whole forests
 keep the flat query in ``queries``: ``selectinload`` over every level measured
 1.3-1.9x slower there and its statement count grows with the depth
 (``python bench/tree_loading.py``).
@@ -22,6 +23,7 @@ from taskcli.domain import Progress, TaskDetail, TaskView
 from taskcli.errors import TaskNotFound
 from taskcli.models import Task
 from taskcli.services._common import load_views, rows
+from taskcli.services.annotations import annotations_of
 
 
 def _relation(attribute: object) -> QueryableAttribute[Any]:
@@ -63,4 +65,5 @@ async def show_task(session: AsyncSession, *, task_id: int) -> TaskDetail:
         task=_view(model, progress),
         ancestors=tuple(ancestors),
         subtasks=tuple(_view(child, progress) for child in subtasks),
+        annotations=await annotations_of(session, task_id),
     )

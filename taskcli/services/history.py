@@ -60,7 +60,7 @@ async def list_operations(session: AsyncSession, *, limit: int) -> list[Operatio
 
 
 async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEntry]:
-    """Every journaled change to one task (and its tags), oldest first.
+    """Every journaled change to one task (its tags and annotations too), oldest first.
 
     ``TaskNotFound`` for an id with no journal and no row: it never existed
     (a deleted task keeps its history; a task older than the journal has none).
@@ -80,7 +80,8 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
         .where(
             or_(
                 (_change.c.table_name == "task") & (_change.c.row_key == str(task_id)),
-                (_change.c.table_name == "task_tag") & _change.c.row_key.startswith(f"{task_id}:"),
+                _change.c.table_name.in_(("task_tag", "annotation"))
+                & _change.c.row_key.startswith(f"{task_id}:"),
             )
         )
         .order_by(_change.c.id),
@@ -96,6 +97,11 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
             name = tag_names.get(tag_id, f"#{tag_id}")
             field = FieldChange("tag", None if new else name, name if new else None)
             _merge(entries, change, "changed", (field,))
+            continue
+        if change.table_name == "annotation":
+            # Annotations are added and removed, never edited: old or new is the text.
+            texts = ((old or {}).get("text"), (new or {}).get("text"))
+            _merge(entries, change, "changed", (FieldChange("annotation", *texts),))
             continue
         kind = "created" if old is None else "deleted" if new is None else "changed"
         fields = tuple(

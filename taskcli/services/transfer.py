@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import BindParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
-from taskcli.domain import MAX_DEPTH, Status
+from taskcli.domain import MAX_DEPTH, Annotation, Status
 from taskcli.errors import Conflict, UsageError
 from taskcli.queries import task, task_tag
 from taskcli.records import ImportRecord, ImportReport
@@ -25,6 +25,7 @@ from taskcli.services._common import (
     tags_by_task,
     utcnow,
 )
+from taskcli.services.transfer_annotations import annotations_by_task, import_annotations
 from taskcli.services.transfer_match import (
     Matching,
     database_identity,
@@ -35,19 +36,21 @@ from taskcli.services.transfer_match import (
 STREAM_BATCH = 2_000
 
 
-ExportSink = Callable[[tuple[Sequence[Any], Sequence[str]], str | None], None]
-"""Receives (task record, see ``queries.record_columns``; its tags) and the external id."""
+ExportSink = Callable[[tuple[Sequence[Any], Sequence[str]], str | None, Sequence[Annotation]], None]
+"""Receives (task record, see ``queries.record_columns``; its tags), the external id and
+the task's annotations."""
 
 
 async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> tuple[int, str]:
     """Hand every task (with its external id) to ``sink`` in id order, a batch at a time;
     return how many and this database's identity (the export's ``source``).
 
-    Tags are loaded once; task rows are streamed as tuples (no view object
-    per task), so memory does not grow with the whole graph.
+    Tags and annotations are loaded once; task rows are streamed as tuples
+    (no view object per task), so memory does not grow with the whole graph.
     """
     source = await database_identity(session)
     tags = await tags_by_task(session, queries.select_all_tags())
+    annotations = await annotations_by_task(session)
     columns = queries.record_columns(dialect_name(session))
     statement = select(*columns, task.c.external_id).order_by(task.c.id)
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
@@ -55,7 +58,7 @@ async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> tuple[int,
     try:
         async for partition in result.partitions():
             for row in partition:
-                sink((row, tags.get(row[0], ())), row[10])
+                sink((row, tags.get(row[0], ())), row[10], annotations.get(row[0], ()))
                 count += 1
     except BrokenPipeError:
         # The reader went away: stop reading. The caller's next write meets the
@@ -168,6 +171,11 @@ async def _insert(
             links += [{"task_id": new_id, "tag_id": tag_ids[tag]} for tag in sorted(record.tags)]
         if links:
             await session.exec(insert(task_tag), params=links)
+        await import_annotations(
+            session,
+            {known[r.key]: r.annotations for r in level if r.annotations},
+            replace=False,
+        )
     if keep_ids and dialect_name(session) == "postgresql":
         await session.exec(  # type: ignore[call-overload]
             text("SELECT setval(pg_get_serial_sequence('task', 'id'), (SELECT max(id) FROM task))")
@@ -201,9 +209,13 @@ async def _update(
     # One executemany per set of changed columns, not one statement per task.
     batches: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     retagged: dict[int, frozenset[str]] = {}
+    reannotated: dict[int, tuple[Annotation, ...]] = {}
     for task_id, record, wanted in changes:
         if "tags" in wanted:
             retagged[task_id] = wanted.pop("tags")
+        if "annotations" in wanted:
+            wanted.pop("annotations")
+            reannotated[task_id] = record.annotations or ()
         values = {**wanted, "updated_at": record.updated_at or now}
         batches[tuple(sorted(values))].append(
             {"b_id": task_id, **{f"b_{name}": value for name, value in values.items()}}
@@ -227,6 +239,7 @@ async def _update(
         ]
         if links:
             await session.exec(insert(task_tag), params=links)
+    await import_annotations(session, reannotated, replace=True)
     for task_id, _, wanted in changes:
         if "parent_id" in wanted:
             await _check_depth(session, task_id)

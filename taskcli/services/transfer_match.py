@@ -22,6 +22,7 @@ from taskcli.errors import DatabaseCorrupt, UsageError
 from taskcli.queries import TASK_COLUMNS, task
 from taskcli.records import ImportRecord
 from taskcli.services._common import rows, tags_by_task
+from taskcli.services.transfer_annotations import annotation_set, annotations_by_task
 
 _identity = table("database_identity", column("id"), column("uuid"))
 
@@ -103,12 +104,18 @@ def _candidates(record: ImportRecord, source: str | None) -> Iterator[str]:
 
 
 async def _current(session: AsyncSession, ids: set[int]) -> dict[int, dict[str, Any]]:
-    """The compared fields (and tags) of these tasks: two statements whatever their number."""
+    """The compared fields (tags and annotations too) of these tasks: three statements
+    whatever their number."""
     tags = await tags_by_task(session, queries.select_all_tags())
+    annotations = await annotations_by_task(session)
     current: dict[int, dict[str, Any]] = {}
     for row in await rows(session, select(*_FIELDS)):
         if row.id in ids:
-            current[row.id] = {**row._asdict(), "tags": frozenset(tags.get(row.id, ()))}
+            current[row.id] = {
+                **row._asdict(),
+                "tags": frozenset(tags.get(row.id, ())),
+                "annotations": annotation_set(annotations.get(row.id, ())),
+            }
     return current
 
 
@@ -131,4 +138,6 @@ def wanted_fields(
     }
     if record.created_at is not None:
         wanted["created_at"] = record.created_at
+    if record.annotations is not None:  # None: the file says nothing about them
+        wanted["annotations"] = annotation_set(record.annotations)
     return {name: value for name, value in wanted.items() if now_row[name] != value}
