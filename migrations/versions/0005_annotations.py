@@ -82,7 +82,9 @@ def _fold_into_notes() -> None:
         lines.setdefault(task_id, []).append(f"annotated {entry.isoformat()}: {text}")
     if not lines:
         return
-    notes = dict(bind.execute(sa.select(_task.c.id, _task.c.note).where(_task.c.id.in_(lines))))
+    notes = dict(
+        bind.execute(sa.select(_task.c.id, _task.c.note).where(_task.c.id.in_(lines))).all()
+    )
     updates = [
         {
             "b_id": task_id,
