@@ -20,7 +20,8 @@ EXPECTED = {
     ("add", "second", "-p", "1", "-t", "x"): 45,
     ("list",): 25,
     ("tree",): 23,
-    ("show", "1"): 31,
+    # One statement more since 0.3.0: the task's annotations (prepare and execute).
+    ("show", "1"): 33,
     ("edit", "2", "--title", "renamed"): 31,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
     ("done", "2"): 37,
