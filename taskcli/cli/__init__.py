@@ -58,6 +58,13 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.writing",
         "Delete tasks; a task with subtasks needs -r. Asks first on a terminal unless -y.",
     ),
+    "undo": (
+        "taskcli.cli.journal",
+        "Revert your newest commands, whole and atomically (refused if rows changed since).",
+    ),
+    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
+    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
+    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "annotate": (
         "taskcli.cli.annotations",
         "Add a dated annotation to a task (shown by show and history; exported).",
@@ -66,13 +73,6 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.annotations",
         "Remove one annotation from a task, by its number in show or by its text.",
     ),
-    "undo": (
-        "taskcli.cli.journal",
-        "Revert your newest commands, whole and atomically (refused if rows changed since).",
-    ),
-    "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
-    "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
-    "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
     "import": (
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",
