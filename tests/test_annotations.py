@@ -364,3 +364,23 @@ def test_revision_0005_up_and_down_with_data(backend: str, blank_db_url: str) ->
     cli.ok("undo", "--steps", "2")
     assert _annotations(cli, "1") == entries[0]
     assert "    title: root -> renamed\n" in cli.ok("history", "1").stdout
+
+
+def test_reimporting_taskwarrior_turns_old_note_lines_into_annotations(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """A task imported before 0.3.0 kept its annotations as note lines; the same file
+    imported again (the file wins) makes them annotations."""
+    path = tmp_path / "tw.json"
+    path.write_text(json.dumps(TASKWARRIOR))
+    cli.ok("import", "--from", "taskwarrior", str(path))
+    wanted = (_annotations(cli), json.loads(cli.ok("show", "1", "-f", "json").stdout)["note"])
+    execute(
+        cli.url,
+        "DELETE FROM annotation",
+        "UPDATE task SET note = '2026-11-22 09:00: she asked about Sunday' WHERE id = 1",
+    )
+    assert "1 updated" in cli.ok("import", "--from", "taskwarrior", str(path)).stdout
+    assert (_annotations(cli), json.loads(cli.ok("show", "1", "-f", "json").stdout)["note"]) == (
+        wanted
+    )
