@@ -384,3 +384,15 @@ def test_reimporting_taskwarrior_turns_old_note_lines_into_annotations(
     assert (_annotations(cli), json.loads(cli.ok("show", "1", "-f", "json").stdout)["note"]) == (
         wanted
     )
+
+
+def test_stored_control_characters_are_shown_escaped(cli: Cli, backend: str) -> None:
+    """Text another writer stored is data: ``show`` escapes it, JSON keeps it exact."""
+    cli.ok("add", "Task")
+    cli.ok("annotate", "1", "placeholder")
+    escape = "chr(27)" if backend == "postgresql" else "char(27)"
+    execute(cli.url, f"UPDATE annotation SET text = 'a' || {escape} || '[2Jb'")
+    shown = cli.ok("show", "1").stdout
+    assert "\x1b" not in shown
+    assert "a\\x1b[2Jb" in shown
+    assert _texts(cli) == ["a\x1b[2Jb"]
