@@ -159,13 +159,14 @@ class Filter:
             names = (WHERE + names[0].removeprefix("--"),)
             if default not in (None, False):
                 type_, default = type_ | None, None
-        annotation = Annotated[type_, self.option(*names)]
+        # A type built at run time, for Typer to read: no static type to check.
+        annotation = Annotated[type_, self.option(*names)]  # type: ignore[valid-type]
         return inspect.Parameter(
             name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
         )
 
 
-# ``FilterOptions`` field -> its option, in the order ``--help`` lists them.
+# ``FilterOptions`` field -> its option; ``--help`` lists them in the fields' order.
 FILTERS: dict[str, Filter] = {
     "status": Filter(("--status", "-s"), _status, StatusFilter, StatusFilter.PENDING),
     "tag": Filter(("--tag", "-t"), _tag, list[str] | None),
@@ -191,7 +192,8 @@ def filter_options(
     ``FilterOptions``.
     """
     prefix = "where_" if where else ""
-    chosen = {prefix + field: field for field in FILTERS if status or field != "status"}
+    names = [field.name for field in fields(FilterOptions) if status or field.name != "status"]
+    chosen = {prefix + name: name for name in names}  # each field needs its row in FILTERS
 
     def declare(command: Callable[..., R]) -> Callable[..., R]:
         @functools.wraps(command)

@@ -84,11 +84,7 @@ def list_command(
     from taskcli.services.reading import list_tasks
 
     settings = settings_of(ctx)
-    chosen_columns = parse_columns(columns) if columns is not None else None
-    if chosen_columns is not None and format is not ListFormat.TABLE:
-        raise UsageError("--columns applies to the table format only")
-    if chosen_columns is None and format is ListFormat.TABLE and settings.list_columns:
-        chosen_columns = parse_columns(settings.list_columns)
+    chosen_columns = _columns(columns, format, settings.list_columns)
     task_filter = replace(
         filters.task_filter(),
         roots=roots,
@@ -108,6 +104,18 @@ def list_command(
         paths=chosen_columns is not None and "path" in chosen_columns,
     )
     chosen.task_list(views, now=now, columns=chosen_columns)
+
+
+def _columns(
+    columns: str | None, format: ListFormat, configured: str | None
+) -> tuple[str, ...] | None:
+    """The table's columns: ``--columns``, else the config file's (``None``: automatic)."""
+    chosen = parse_columns(columns) if columns is not None else None
+    if chosen is not None and format is not ListFormat.TABLE:
+        raise UsageError("--columns applies to the table format only")
+    if chosen is None and format is ListFormat.TABLE and configured:
+        chosen = parse_columns(configured)
+    return chosen
 
 
 @app.command("tree")
