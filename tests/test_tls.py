@@ -37,13 +37,13 @@ def tls(cluster: TlsCluster) -> TlsCluster:
     return cluster
 
 
-def taskcli(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_subprocess(list(args), env={"TASKCLI_DATABASE_URL": url}, timeout=120)
+def taskcli(url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_subprocess(list(args), env={"TASKCLI_DATABASE_URL": url, **env}, timeout=120)
 
 
-def one_error_line(result: subprocess.CompletedProcess[str]) -> str:
-    """Exit 3, nothing on stdout, exactly one ``Error:`` line on stderr."""
-    assert result.returncode == 3, (result.returncode, result.stdout, result.stderr)
+def one_error_line(result: subprocess.CompletedProcess[str], exit_code: int = 3) -> str:
+    """The exit code, nothing on stdout, exactly one ``Error:`` line on stderr."""
+    assert result.returncode == exit_code, (result.returncode, result.stdout, result.stderr)
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -152,3 +152,39 @@ def test_a_certificate_role_without_its_certificate_is_refused(tls: TlsCluster) 
     url = tls.url(CERT_ROLE, None, sslmode="verify-full", sslrootcert=str(tls.root_cert))
     line = one_error_line(taskcli(url, "list"))
     assert line.startswith(f"Error: cannot connect to postgresql://{CERT_ROLE}@127.0.0.1:"), line
+
+
+def test_the_system_trust_store(tls: TlsCluster) -> None:
+    """``sslrootcert=system`` trusts OpenSSL's default store (here ``SSL_CERT_FILE`` holds
+    the team CA) and, as in libpq, means verify-full: the host name is checked too."""
+    trusted = {"SSL_CERT_FILE": str(tls.root_cert)}
+    url = tls.url(sslrootcert="system")
+    added = taskcli(url, "add", "trusted by the system", **trusted)
+    assert added.returncode == 0, added.stderr
+    listed = taskcli(url + "&sslmode=verify-full", "list", "-f", "json", **trusted)
+    assert [task["title"] for task in json.loads(listed.stdout)] == ["trusted by the system"]
+
+    by_certificate = tls.url(
+        CERT_ROLE,
+        None,
+        sslrootcert="system",
+        sslcert=str(tls.client_cert),
+        sslkey=str(tls.client_key),
+    )
+    listed = taskcli(by_certificate, "list", "-f", "ids", **trusted)
+    assert listed.stdout == "1\n", listed.stderr
+
+    other_host = tls.url(host="localhost", sslrootcert="system")
+    assert "Hostname mismatch" in one_error_line(taskcli(other_host, "list", **trusted))
+    untrusted = {"SSL_CERT_FILE": str(tls.other_root_cert)}
+    assert "certificate verify failed" in one_error_line(taskcli(url, "list", **untrusted))
+
+
+@pytest.mark.parametrize("mode", ["require", "verify-ca", "prefer"])
+def test_the_system_trust_store_needs_verify_full(tls: TlsCluster, mode: str) -> None:
+    result = taskcli(tls.url(sslmode=mode, sslrootcert="system"), "add", "x")
+    line = one_error_line(result, exit_code=2)
+    assert line == (
+        f"Error: sslrootcert=system needs sslmode=verify-full (sslmode={mode} would not "
+        "check the server's host name)"
+    ), line
