@@ -129,6 +129,7 @@ def test_a_plain_connection_is_refused_by_the_server(tls: TlsCluster) -> None:
     """The cluster has no ``hostnossl`` line: ``disable`` finds no entry, one clean line."""
     line = one_error_line(taskcli(tls.url(sslmode="disable"), "list"))
     assert line.startswith(f"Error: cannot connect to postgresql://{OWNER}:***@127.0.0.1:"), line
+    assert line.endswith(": authorization failed"), line
 
 
 def test_client_certificate_authentication(tls: TlsCluster) -> None:
@@ -152,6 +153,7 @@ def test_a_certificate_role_without_its_certificate_is_refused(tls: TlsCluster) 
     url = tls.url(CERT_ROLE, None, sslmode="verify-full", sslrootcert=str(tls.root_cert))
     line = one_error_line(taskcli(url, "list"))
     assert line.startswith(f"Error: cannot connect to postgresql://{CERT_ROLE}@127.0.0.1:"), line
+    assert line.endswith(": authorization failed"), line
 
 
 def test_the_system_trust_store(tls: TlsCluster) -> None:
