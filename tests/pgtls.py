@@ -176,7 +176,8 @@ def _prepare(directory: Path, bindir: Path, os_user: str | None) -> TlsCluster:
 
 
 def _start(cluster: TlsCluster) -> None:
-    """Start and wait until it answers a query (pg_ctl's own wait, then poll)."""
+    """Start and wait until it answers a query (pg_ctl's own wait, then poll while
+    the server is still there)."""
     data = cluster.directory / "data"
     log = cluster.directory / "server.log"
     started = _run(
@@ -191,7 +192,7 @@ def _start(cluster: TlsCluster) -> None:
             cluster.psql("SELECT 1", database="postgres")
             return
         except AssertionError:
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or not (data / "postmaster.pid").exists():
                 details = log.read_text() if log.exists() else "(no log)"
                 raise AssertionError(
                     f"the TLS cluster did not start: {started}\n{details}"
