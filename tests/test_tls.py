@@ -190,3 +190,31 @@ def test_the_system_trust_store_needs_verify_full(tls: TlsCluster, mode: str) ->
         f"Error: sslrootcert=system needs sslmode=verify-full (sslmode={mode} would not "
         "check the server's host name)"
     ), line
+
+
+def test_verify_full_without_a_root_certificate_says_which_file_is_missing(
+    tls: TlsCluster, tmp_path: Path
+) -> None:
+    """No ``sslrootcert`` and no ``~/.postgresql/root.crt``: a connection problem, named."""
+    url = tls.url(sslmode="verify-full")
+    line = one_error_line(
+        run_subprocess(["list"], env={"TASKCLI_DATABASE_URL": url, "HOME": str(tmp_path)})
+    )
+    assert line.startswith(f"Error: cannot connect to postgresql://{OWNER}:***@127.0.0.1:"), line
+    assert "root.crt" in line, line
+
+
+def test_a_client_certificate_without_its_key_says_so(tls: TlsCluster, tmp_path: Path) -> None:
+    """``sslcert`` given, no ``sslkey`` and no ``~/.postgresql/postgresql.key``."""
+    url = tls.url(
+        CERT_ROLE,
+        None,
+        sslmode="verify-full",
+        sslrootcert=str(tls.root_cert),
+        sslcert=str(tls.client_cert),
+    )
+    result = run_subprocess(["list"], env={"TASKCLI_DATABASE_URL": url, "HOME": str(tmp_path)})
+    line = one_error_line(result)
+    assert line.startswith(f"Error: cannot connect to postgresql://{CERT_ROLE}@127.0.0.1:"), line
+    assert "sslkey" in line, line
+    assert "PEM lib" not in line, line
