@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, time
 
-from taskcli.dates import to_local
 from taskcli.domain import Priority, Status, TaskView, TreeNode
 from taskcli.fitting import Step, ellipsized, fit
+from taskcli.instants import to_local
 from taskcli.textsafe import terminal_safe
 
 _DONE_MARK = "✓"

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from taskcli.dates import check_range
 from taskcli.domain import (
     Priority,
     Status,
@@ -24,6 +23,7 @@ from taskcli.domain import (
     validate_title,
 )
 from taskcli.errors import UsageError
+from taskcli.instants import check_range
 
 EXPORT_FORMAT = "taskcli"
 EXPORT_VERSION = 1

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from taskcli.dates import check_range, to_local
 from taskcli.domain import (
     MAX_EXTERNAL_ID_LENGTH,
     MAX_TAG_LENGTH,
@@ -28,6 +27,7 @@ from taskcli.domain import (
     validate_tag,
 )
 from taskcli.errors import UsageError
+from taskcli.instants import check_range, to_local
 from taskcli.records import ImportRecord, load_json
 
 _PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW}

@@ -151,7 +151,7 @@ class HumanFormatter(Formatter):
         )
 
     def resolved_date(self, expression: str, value: datetime) -> None:
-        from taskcli.dates import to_local
+        from taskcli.instants import to_local
 
         local = to_local(value)
         offset = f"{local:%z}"
