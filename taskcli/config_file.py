@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from taskcli.errors import EXIT_DATABASE, TaskcliError, UsageError
 
 if TYPE_CHECKING:
-    from taskcli.config import DatabaseUrl
+    from taskcli.database_url import DatabaseUrl
 
 ENV_CONFIG = "TASKCLI_CONFIG"
 FILE_NAME = "config.toml"
@@ -226,7 +226,7 @@ def file_database(config: ConfigFile) -> tuple[DatabaseUrl, str | None] | None:
     """
     from dataclasses import replace
 
-    from taskcli.config import parse_database_url
+    from taskcli.database_url import parse_database_url
     from taskcli.errors import InvalidDatabaseUrl
 
     parts = {
@@ -276,7 +276,7 @@ def _sqlite_url_from_file(config: ConfigFile, url: str, database: DatabaseUrl) -
 
 
 def _database_from_parts(config: ConfigFile, parts: dict[str, Any]) -> DatabaseUrl:
-    from taskcli.config import DatabaseUrl
+    from taskcli.database_url import DatabaseUrl
 
     backend = parts.pop("backend", None) or ("sqlite" if "path" in parts else "postgresql")
     if backend not in ("sqlite", "postgresql"):
