@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from taskcli.config_file import ConfigFile, file_database, load_config
+from taskcli.config_database import file_database
+from taskcli.config_file import ConfigFile, load_config
 
 # Re-exported: the engine, the tests and the benchmarks name a URL through the settings module.
 from taskcli.database_url import DatabaseUrl as DatabaseUrl
