@@ -151,7 +151,7 @@ def _file_lock_timeout(config: ConfigFile) -> float:
 
 def _list_sort(config: ConfigFile) -> str | None:
     """``sort = "due,-priority"``: checked by the same rules as ``list --sort``."""
-    from taskcli.domain import parse_sort
+    from taskcli.list_options import parse_sort
 
     raw = config.get("list.sort")
     if raw is None:
@@ -165,7 +165,7 @@ def _list_sort(config: ConfigFile) -> str | None:
 
 def _list_columns(config: ConfigFile) -> str | None:
     """``columns = ["id", "title", "path"]``: checked by the same rules as ``list --columns``."""
-    from taskcli.domain import parse_columns
+    from taskcli.list_options import parse_columns
 
     raw = config.get("list.columns")
     if raw is None:

@@ -52,7 +52,7 @@ def _columns(views: Sequence[TaskView]) -> list[str]:
     return columns
 
 
-# ``list --columns`` names (``domain.LIST_COLUMNS``) and their headers.
+# ``list --columns`` names (``list_options.LIST_COLUMNS``) and their headers.
 COLUMN_HEADERS = {
     "id": "ID",
     "status": "St",

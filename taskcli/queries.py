@@ -34,13 +34,12 @@ from taskcli.domain import (
     MAX_DEPTH,
     Priority,
     Progress,
-    SortKey,
-    SortOrder,
     Status,
     StatusFilter,
     TaskFilter,
     TaskView,
 )
+from taskcli.list_options import SortKey, SortOrder
 
 # Core tables, not the SQLModel classes: reading never builds pydantic models.
 from taskcli.tables import tag as tag
