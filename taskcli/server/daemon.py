@@ -95,6 +95,8 @@ def preload() -> None:
     import taskcli.db.migrate
     import taskcli.db.schema
     import taskcli.layout
+    import taskcli.layout_table
+    import taskcli.layout_tree
     import taskcli.render
     import taskcli.render_journal
     import taskcli.render_rich
