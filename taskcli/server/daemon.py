@@ -87,7 +87,6 @@ def preload() -> None:
     import sqlalchemy.dialects.postgresql.asyncpg
     import sqlalchemy.dialects.sqlite.aiosqlite
     import sqlalchemy.ext.asyncio  # noqa: F401
-    import typer.main
 
     import taskcli.cli._output
     import taskcli.db.engine
@@ -107,6 +106,14 @@ def preload() -> None:
     import taskcli.services.reading
     import taskcli.services.transfer
     import taskcli.services.writing  # noqa: F401
+
+    _build_command_tree_once()
+
+
+def _build_command_tree_once() -> None:
+    """Load every command and build the Click tree now; Typer then returns that one tree."""
+    import typer.main
+
     from taskcli.cli import app, load_all_commands
 
     load_all_commands()  # the lazy group would import a command's module in every child
