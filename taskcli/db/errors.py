@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from taskcli.config import DatabaseUrl
+from taskcli.database_url import DatabaseUrl
 from taskcli.db import files
 from taskcli.errors import (
     Conflict,
