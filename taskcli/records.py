@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from taskcli.dates import check_range
-from taskcli.domain import (
-    Annotation,
-    Priority,
-    Status,
+from taskcli.domain import Annotation, Priority, Status
+from taskcli.errors import UsageError
+from taskcli.instants import check_range
+from taskcli.validation import (
     validate_annotation,
     validate_external_id,
     validate_note,
@@ -25,7 +24,6 @@ from taskcli.domain import (
     validate_task_id,
     validate_title,
 )
-from taskcli.errors import UsageError
 
 EXPORT_FORMAT = "taskcli"
 EXPORT_VERSION = 1

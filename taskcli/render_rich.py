@@ -26,14 +26,13 @@ from taskcli.layout import (
     Styler,
     format_due,
     local_time,
-    node_label,
     overdue,
     plain,
     progress_text,
     tags_text,
-    task_table,
-    task_tree,
 )
+from taskcli.layout_table import task_table
+from taskcli.layout_tree import node_label, task_tree
 from taskcli.textsafe import terminal_safe
 
 

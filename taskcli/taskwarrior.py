@@ -18,21 +18,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from taskcli.dates import check_range, to_local
-from taskcli.domain import (
+from taskcli.domain import Annotation, Priority, Status
+from taskcli.errors import UsageError
+from taskcli.instants import check_range, to_local
+from taskcli.records import ImportRecord, load_json
+from taskcli.validation import (
     MAX_ANNOTATION_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TITLE_LENGTH,
-    Annotation,
-    Priority,
-    Status,
     bounded_identifier,
     validate_note,
     validate_tag,
 )
-from taskcli.errors import UsageError
-from taskcli.records import ImportRecord, load_json
 
 _PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW}
 _SKIPPED = {"deleted": "deleted", "recurring": "recurring templates"}

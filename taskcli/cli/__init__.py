@@ -199,7 +199,7 @@ def _command_line(argv: list[str]) -> str:
 
 
 def _masked_url(raw: str) -> str:
-    from taskcli.config import parse_database_url
+    from taskcli.database_url import parse_database_url
     from taskcli.errors import InvalidDatabaseUrl
 
     try:

@@ -10,8 +10,9 @@ from taskcli.cli._boundary import guarded
 from taskcli.cli._runtime import run
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import TaskId, TextFormat, TextFormatOption
-from taskcli.domain import MAX_COUNT, validate_annotation, validate_task_id
+from taskcli.domain import MAX_COUNT
 from taskcli.errors import UsageError
+from taskcli.validation import validate_annotation, validate_task_id
 
 # Merged into the main application by ``taskcli.cli`` (``add_typer``).
 app = typer.Typer(rich_markup_mode=None)

@@ -13,7 +13,8 @@ import typer
 from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._output import write, write_stdout
 from taskcli.cli._runtime import run
-from taskcli.cli.formats import counted, formatter
+from taskcli.cli.format_human import counted
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
 

@@ -10,7 +10,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from taskcli.config import DatabaseUrl
+from taskcli.database_url import DatabaseUrl
 from taskcli.errors import DatabaseCorrupt, SchemaMismatch
 
 #: Every revision in ``migrations/versions``, oldest first; the last is head.
