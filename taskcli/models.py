@@ -129,12 +129,12 @@ class Annotation(SQLModel, table=True):
 class Interval(SQLModel, table=True):
     """A stretch of time a task was started for (``start``..``stop``); goes with its task."""
 
-    __tablename__ = "interval"
+    __tablename__ = "time_interval"
     __table_args__ = (
         CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="stop_after_start"),
         # At most one running interval per task.
         Index(
-            "ux_interval_running",
+            "ux_time_interval_running",
             "task_id",
             unique=True,
             sqlite_where=text("stopped_at IS NULL"),

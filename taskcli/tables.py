@@ -115,7 +115,7 @@ annotation = Table(
 # Active time: one row per start..stop; ``stopped_at`` NULL while it runs.
 # At most one running interval per task (a partial unique index, both backends).
 interval = Table(
-    "interval",
+    "time_interval",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True),
@@ -123,7 +123,7 @@ interval = Table(
     Column("stopped_at", UTCDateTime, nullable=True),
     CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="stop_after_start"),
     Index(
-        "ux_interval_running",
+        "ux_time_interval_running",
         "task_id",
         unique=True,
         sqlite_where=text("stopped_at IS NULL"),

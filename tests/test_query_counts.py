@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "list-tag": ("list", "--tag", "bulk", "--sort", "priority"),
     "list-under": ("list", "--under", "1", "--tag", "-bulk", "--sort", "due,-priority"),
     "list-path": ("list", "--columns", "id,title,path"),
+    "list-active": ("list", "--active"),  # an EXISTS inside the same selection
     "tree-json": ("tree", "-f", "json"),
     "tree-all": ("tree", "--all"),
     "subtree-json": ("tree", "1", "-f", "json"),
@@ -35,12 +36,14 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list-tag": 5,
         "list-under": 5,  # the subtree is a recursive CTE inside the same three selections
         "list-path": 6,  # ... and every ancestor's title, for all paths at once
+        "list-active": 5,
         "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
-        # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2), annotations
-        "show": 10,
-        "show-json": 10,
+        # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2),
+        # annotations, intervals (time spent)
+        "show": 11,
+        "show-json": 11,
         # BEGIN, schema, identity (source), all tags, all annotations, all task records (streamed)
         "export": 6,
     },
@@ -50,11 +53,12 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list-tag": 5,
         "list-under": 5,
         "list-path": 6,
+        "list-active": 5,
         "tree-json": 5,
         "tree-all": 4,
         "subtree-json": 6,
-        "show": 10,
-        "show-json": 10,
+        "show": 11,
+        "show-json": 11,
         "export": 6,
     },
 }

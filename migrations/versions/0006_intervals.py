@@ -1,4 +1,7 @@
-"""Intervals: the stretches of time a task was started for (``start``, ``stop``), journaled.
+"""Intervals (table ``time_interval``): the time a task was started for, journaled.
+
+``start`` opens one, ``stop`` (or ``done``) closes it. (Not named ``interval``:
+on PostgreSQL that is a built-in type, which the journal's row casts would meet.)
 
 A downgrade keeps them: each task's intervals are appended to its note as
 lines ``worked <ISO 8601 UTC>/<ISO 8601 UTC>`` (a running one ends in ``/..``,
@@ -33,7 +36,7 @@ OPEN_END = ".."
 _LINE = re.compile(r"worked (\S+)/(\S+)")
 _task = sa.table("task", sa.column("id", sa.Integer), sa.column("note", sa.Text))
 _interval = sa.table(
-    "interval",
+    "time_interval",
     sa.column("id", sa.Integer),
     sa.column("task_id", sa.Integer),
     sa.column("started_at", UTCDateTime()),
@@ -44,25 +47,25 @@ _RUNNING = sa.text("stopped_at IS NULL")
 
 def upgrade() -> None:
     op.create_table(
-        "interval",
+        "time_interval",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("task_id", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "stopped_at IS NULL OR stopped_at >= started_at",
-            name=op.f("ck_interval_stop_after_start"),
+            name=op.f("ck_time_interval_stop_after_start"),
         ),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["task.id"], name=op.f("fk_interval_task_id_task"), ondelete="CASCADE"
+            ["task_id"], ["task.id"], name=op.f("fk_time_interval_task_id_task"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_interval")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_time_interval")),
         sqlite_autoincrement=True,
     )
-    op.create_index(op.f("ix_interval_task_id"), "interval", ["task_id"], unique=False)
+    op.create_index(op.f("ix_time_interval_task_id"), "time_interval", ["task_id"], unique=False)
     op.create_index(
-        "ux_interval_running",
-        "interval",
+        "ux_time_interval_running",
+        "time_interval",
         ["task_id"],
         unique=True,
         sqlite_where=_RUNNING,
@@ -74,10 +77,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     _fold_into_notes()
-    op.execute("DELETE FROM change WHERE table_name = 'interval'")
-    op.drop_index("ux_interval_running", table_name="interval")
-    op.drop_index(op.f("ix_interval_task_id"), table_name="interval")
-    op.drop_table("interval")  # its triggers go with it
+    op.execute("DELETE FROM change WHERE table_name = 'time_interval'")
+    op.drop_index("ux_time_interval_running", table_name="time_interval")
+    op.drop_index(op.f("ix_time_interval_task_id"), table_name="time_interval")
+    op.drop_table("time_interval")  # its triggers go with it
     recreate_journal_triggers()
 
 

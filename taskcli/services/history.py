@@ -80,7 +80,7 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
         .where(
             or_(
                 (_change.c.table_name == "task") & (_change.c.row_key == str(task_id)),
-                _change.c.table_name.in_(("task_tag", "annotation", "interval"))
+                _change.c.table_name.in_(("task_tag", "annotation", "time_interval"))
                 & _change.c.row_key.startswith(f"{task_id}:"),
             )
         )
@@ -103,7 +103,7 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
             texts = ((old or {}).get("text"), (new or {}).get("text"))
             _merge(entries, change, "changed", (FieldChange("annotation", *texts),))
             continue
-        if change.table_name == "interval":
+        if change.table_name == "time_interval":
             _merge(entries, change, "changed", _interval_fields(old, new))
             continue
         kind = "created" if old is None else "deleted" if new is None else "changed"
