@@ -53,8 +53,8 @@ async def start_tasks(session: AsyncSession, *, ids: Sequence[int]) -> StatusCha
 
     A done task cannot be started (``Conflict``, exit 4): reopen it first.
     """
-    statuses = await require_ids(session, ids)
     await _lock(session, ids)
+    statuses = await require_ids(session, ids)
     for task_id in ids:
         if statuses[task_id] == Status.DONE.value:
             raise Conflict(f"task {task_id} is done; reopen it with 'taskcli undone {task_id}'")
@@ -71,8 +71,8 @@ async def start_tasks(session: AsyncSession, *, ids: Sequence[int]) -> StatusCha
 
 async def stop_tasks(session: AsyncSession, *, ids: Sequence[int]) -> StatusChange:
     """Close the running interval of each named task; those not started are left alone."""
-    await require_ids(session, ids)
     await _lock(session, ids)
+    await require_ids(session, ids)
     started = await _running_among(session, ids)
     if started:
         now = utcnow()
@@ -172,7 +172,8 @@ async def _running_among(session: AsyncSession, ids: Sequence[int]) -> set[int]:
 
 
 async def _lock(session: AsyncSession, ids: Sequence[int]) -> None:
-    """PostgreSQL: lock the tasks, so a concurrent start or stop of one waits for this one."""
+    """PostgreSQL: lock the tasks first, so a concurrent start, stop or rm of one waits for
+    this command, or finished first and is seen by the checks that follow."""
     await rows(session, select(task.c.id).where(task.c.id.in_(list(ids))).with_for_update())
 
 
