@@ -88,7 +88,10 @@ def preload() -> None:
     import sqlalchemy.dialects.sqlite.aiosqlite
     import sqlalchemy.ext.asyncio  # noqa: F401
 
+    import taskcli.cli._human
     import taskcli.cli._output
+    import taskcli.cli._usage
+    import taskcli.cli.bulk
     import taskcli.db.engine
     import taskcli.db.errors
     import taskcli.db.migrate
@@ -100,11 +103,16 @@ def preload() -> None:
     import taskcli.render
     import taskcli.render_journal
     import taskcli.render_rich
+    import taskcli.render_time
+    import taskcli.services.annotations
     import taskcli.services.bulk
+    import taskcli.services.completion
     import taskcli.services.detail
     import taskcli.services.history
     import taskcli.services.journal
+    import taskcli.services.journal_record
     import taskcli.services.reading
+    import taskcli.services.timing
     import taskcli.services.transfer
     import taskcli.services.writing  # noqa: F401
 
