@@ -76,46 +76,53 @@ def main() -> None:
         log(f"stopped ({server.reason})")
 
 
+#: Imported by the server before any fork; a module missing here is imported
+#: again in every child (a test lists any that commands use and this misses).
+PRELOADED = (
+    "asyncio",
+    "aiosqlite",
+    "asyncpg",
+    "rich.console",
+    "rich.progress",
+    "sqlalchemy.dialects.postgresql.asyncpg",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "sqlalchemy.ext.asyncio",
+    "taskcli.cli._human",
+    "taskcli.cli._output",
+    "taskcli.cli._usage",
+    "taskcli.cli.bulk",
+    "taskcli.db.engine",
+    "taskcli.db.errors",
+    "taskcli.db.migrate",
+    "taskcli.db.schema",
+    "taskcli.import_file",
+    "taskcli.layout",
+    "taskcli.layout_table",
+    "taskcli.layout_tree",
+    "taskcli.render",
+    "taskcli.render_journal",
+    "taskcli.render_rich",
+    "taskcli.render_time",
+    "taskcli.services.annotations",
+    "taskcli.services.bulk",
+    "taskcli.services.completion",
+    "taskcli.services.detail",
+    "taskcli.services.history",
+    "taskcli.services.journal",
+    "taskcli.services.journal_record",
+    "taskcli.services.reading",
+    "taskcli.services.timing",
+    "taskcli.services.transfer",
+    "taskcli.services.writing",
+)
+
+
 def preload() -> None:
     """Import the whole stack and build the command tree, once, for every child to share."""
-    import asyncio  # noqa: F401
+    import importlib
 
-    import aiosqlite  # noqa: F401
-    import asyncpg  # type: ignore[import-untyped]  # noqa: F401
-    import rich.console
-    import rich.progress  # noqa: F401
-    import sqlalchemy.dialects.postgresql.asyncpg
-    import sqlalchemy.dialects.sqlite.aiosqlite
-    import sqlalchemy.ext.asyncio  # noqa: F401
-
-    import taskcli.cli._human
-    import taskcli.cli._output
-    import taskcli.cli._usage
-    import taskcli.cli.bulk
-    import taskcli.db.engine
-    import taskcli.db.errors
-    import taskcli.db.migrate
-    import taskcli.db.schema
-    import taskcli.import_file
-    import taskcli.layout
-    import taskcli.layout_table
-    import taskcli.layout_tree
-    import taskcli.render
-    import taskcli.render_journal
-    import taskcli.render_rich
-    import taskcli.render_time
-    import taskcli.services.annotations
-    import taskcli.services.bulk
-    import taskcli.services.completion
-    import taskcli.services.detail
-    import taskcli.services.history
-    import taskcli.services.journal
-    import taskcli.services.journal_record
-    import taskcli.services.reading
-    import taskcli.services.timing
-    import taskcli.services.transfer
-    import taskcli.services.writing  # noqa: F401
-
+    for name in PRELOADED:
+        importlib.import_module(name)
     _build_command_tree_once()
 
 
