@@ -148,3 +148,21 @@ class ContextStore:
         if self.active is not None:
             return self.contexts[self.active], str(self.path)
         return None, "default"
+
+
+def context_setting(environ: Mapping[str, str] = os.environ) -> tuple[str | None, str, str]:
+    """(name, source, detail) for ``taskcli config``: never an error, it only reports.
+
+    An unknown name in ``TASKCLI_CONTEXT`` is shown as given: the commands
+    that apply contexts are the ones that refuse it.
+    """
+    named = environ.get(ENV_CONTEXT, "").strip()
+    if named:
+        return (None if named.lower() == NONE else named), "env", ENV_CONTEXT
+    try:
+        store = ContextStore.load(environ)
+    except ContextsUnreadable:
+        return None, "default", ""
+    if store.active is None:
+        return None, "default", ""
+    return store.active, "file", str(store.path)

@@ -185,3 +185,22 @@ def test_the_environment_reaches_each_command(tasks: Cli, db_url: str) -> None:
     assert unknown.returncode == 2
     assert unknown.stdout == ""
     assert unknown.stderr.startswith("Error: TASKCLI_CONTEXT names no context: 'nope'")
+
+
+def test_config_shows_the_context_in_force_and_where_it_came_from(cli: Cli) -> None:
+    def setting(env: dict[str, str] | None = None) -> dict[str, object]:
+        document = json.loads(cli("config", "-f", "json", env=env).stdout)
+        row: dict[str, object] = document["settings"]["context"]
+        return row
+
+    assert setting() == {"value": None, "source": "default", "from": ""}
+    cli.ok("context", "define", "work", "+work")
+    cli.ok("context", "work")
+    assert setting() == {"value": "work", "source": "file", "from": str(contexts_path())}
+    assert setting({"TASKCLI_CONTEXT": "typo"}) == {
+        "value": "typo",
+        "source": "env",
+        "from": "TASKCLI_CONTEXT",
+    }
+    rows = [line.split() for line in cli.ok("config").stdout.splitlines()]
+    assert ["context", "work", "file", str(contexts_path())] in rows
