@@ -29,6 +29,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "annotate": ("annotate", "{top}", "Called back"),
     "denotate": ("denotate", "{top}", "1"),
     "config": ("config",),
+    "context": ("context", "list"),
 }
 
 
