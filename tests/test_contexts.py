@@ -204,3 +204,18 @@ def test_config_shows_the_context_in_force_and_where_it_came_from(cli: Cli) -> N
     }
     rows = [line.split() for line in cli.ok("config").stdout.splitlines()]
     assert ["context", "work", "file", str(contexts_path())] in rows
+
+
+def test_minus_tag_words_after_the_double_dash_and_redefining(tasks: Cli) -> None:
+    tasks.ok("context", "define", "work", "+work", "--", "-money")
+    tasks.ok("context", "work")
+    assert list_ids(tasks, "--sort", "id") == [1, 2, 3]  # priority M is gone: redefined
+    assert as_json(tasks, "context")["filter"] == {"tag": ["work", "-money"]}
+
+
+def test_an_unreadable_contexts_file_is_exit_3_and_no_context_still_works(
+    tasks: Cli,
+) -> None:
+    contexts_path().write_text("{not json", encoding="utf-8")
+    assert str(contexts_path()) in error_line(tasks.fails(3, "list"))
+    assert list_ids(tasks, "--no-context", "--sort", "id") == [1, 2, 3, 4, 5]

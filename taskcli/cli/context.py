@@ -26,8 +26,8 @@ app = typer.Typer(rich_markup_mode=None)
 Words = Annotated[
     list[str] | None,
     typer.Argument(
-        metavar="[ACTION|NAME] [ARGS...]",
-        help="define NAME [+TAG...], list, show, delete NAME, none, or NAME to choose it.",
+        metavar="WORD...",
+        help="define NAME [+TAG...] | NAME (choose it) | none | list | show | delete NAME.",
         show_default=False,
     ),
 ]
