@@ -28,6 +28,17 @@ ACTIONS = ("define", "delete", "list", "show", NONE)
 # The filter fields a context may hold, as ``list``'s options name them.
 FIELDS = ("tag", "any_tag", "priority", "due_before", "overdue", "search", "parent", "under")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+# The JSON type each stored field holds (lists hold strings).
+_TYPES: dict[str, type] = {
+    "tag": list,
+    "any_tag": list,
+    "priority": str,
+    "due_before": str,
+    "overdue": bool,
+    "search": str,
+    "parent": int,
+    "under": int,
+}
 
 
 class ContextsUnreadable(TaskcliError):
@@ -63,6 +74,16 @@ class Context:
             else:
                 parts.append(f"{label} {value}")
         return ", ".join(parts) or "no filter"
+
+
+def _well_formed(filters: Any) -> bool:
+    """Each stored value of its type: a hand-edited file must not pass as a filter."""
+    return isinstance(filters, dict) and all(
+        isinstance(value, _TYPES.get(key, object))
+        and (key not in ("parent", "under") or not isinstance(value, bool))
+        and (not isinstance(value, list) or all(isinstance(item, str) for item in value))
+        for key, value in filters.items()
+    )
 
 
 def validate_name(name: str) -> str:
@@ -104,11 +125,15 @@ class ContextStore:
             raise ContextsUnreadable(f"cannot read contexts file {path}: {error}") from None
         try:
             contexts = {
-                name: Context(name, filters) for name, filters in document["contexts"].items()
+                name: Context(name, filters)
+                for name, filters in document["contexts"].items()
+                if _well_formed(filters)
             }
             active = document.get("active")
         except (KeyError, TypeError, AttributeError):
-            raise ContextsUnreadable(f"contexts file {path} is not taskcli's format") from None
+            contexts = None
+        if contexts is None or len(contexts) != len(document["contexts"]):
+            raise ContextsUnreadable(f"contexts file {path} is not taskcli's format")
         return cls(path, active if active in contexts else None, contexts)
 
     def save(self) -> None:

@@ -213,9 +213,19 @@ def test_minus_tag_words_after_the_double_dash_and_redefining(tasks: Cli) -> Non
     assert as_json(tasks, "context")["filter"] == {"tag": ["work", "-money"]}
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "{not json",
+        "[]",
+        '{"contexts": {"work": {"tag": "work"}}}',
+        '{"contexts": {"work": {"parent": true}}}',
+        '{"contexts": {"work": {"tag": [1]}}}',
+    ],
+)
 def test_an_unreadable_contexts_file_is_exit_3_and_no_context_still_works(
-    tasks: Cli,
+    tasks: Cli, content: str
 ) -> None:
-    contexts_path().write_text("{not json", encoding="utf-8")
+    contexts_path().write_text(content, encoding="utf-8")
     assert str(contexts_path()) in error_line(tasks.fails(3, "list"))
     assert list_ids(tasks, "--no-context", "--sort", "id") == [1, 2, 3, 4, 5]
