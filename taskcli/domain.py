@@ -117,6 +117,7 @@ class TaskFilter:
     search: str | None = None
     parent_id: int | None = None
     under_id: int | None = None  # every descendant of this task
+    active: bool = False  # only tasks with a running interval (``start``)
     roots: bool = False
     sort: tuple[SortOrder, ...] = DEFAULT_SORT
     reverse: bool = False
@@ -171,6 +172,8 @@ class TaskDetail:
     ancestors: tuple[TaskView, ...]
     subtasks: tuple[TaskView, ...]
     annotations: tuple[Annotation, ...] = ()  # oldest first, numbered from 1 as ``show`` lists
+    time_spent: int = 0  # seconds in all its intervals (a running one up to now)
+    running_since: datetime | None = None  # started and not stopped: since when
 
 
 @dataclass(frozen=True)

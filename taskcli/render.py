@@ -169,6 +169,9 @@ def detail_object(detail: TaskDetail) -> dict[str, Any]:
         "ancestors": [task_object(view) for view in detail.ancestors],
         "subtasks": [task_object(view) for view in detail.subtasks],
         "annotations": annotation_objects(detail.annotations),
+        # 0.3.0: started and not stopped; seconds in all its intervals (running: up to now).
+        "active": detail.running_since is not None,
+        "time_spent": detail.time_spent,
     }
 
 

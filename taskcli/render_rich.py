@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from taskcli.domain import TaskDetail, TaskView, TreeNode
+from taskcli.instants import to_local
 from taskcli.layout import (
     Styler,
     format_due,
@@ -33,6 +34,7 @@ from taskcli.layout import (
 )
 from taskcli.layout_table import task_table
 from taskcli.layout_tree import node_label, task_tree
+from taskcli.render_time import duration
 from taskcli.textsafe import terminal_safe
 
 
@@ -83,6 +85,8 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     ]
     if view.completed_at is not None:
         fields.append(("Completed", local_time(view.completed_at)))
+    if detail.time_spent or detail.running_since is not None:
+        fields.append(("Time", time_text(detail, now)))
     if view.note:
         fields.append(("Note", terminal_safe(view.note, keep_newlines=True)))
     for name, value in fields:
@@ -95,6 +99,18 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
         parts.append(Text("\nSubtasks", style="bold"))
         parts.append(_Labels(detail.subtasks, now=now))
     return Group(*parts)
+
+
+def time_text(detail: TaskDetail, now: datetime) -> str:
+    """``Started 10:02 (1h 12m so far); total 3h 5m``, or ``total 3h 5m`` when stopped."""
+    total = f"total {duration(detail.time_spent)}"
+    if detail.running_since is None:
+        return total
+    started = to_local(detail.running_since)
+    same_day = started.date() == to_local(now).date()
+    shown = started.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+    so_far = duration(int((now - detail.running_since).total_seconds()))
+    return f"Started {shown} ({so_far} so far); {total}"
 
 
 def _annotations(detail: TaskDetail) -> RenderableType:

@@ -74,7 +74,7 @@ def test_show_json_adds_annotations_after_the_existing_keys(cli: Cli) -> None:
         "updated_at",
         "completed_at",
     ]
-    assert keys[11:] == ["ancestors", "subtasks", "annotations"]
+    assert keys[11:14] == ["ancestors", "subtasks", "annotations"]
     [annotation] = document["annotations"]
     assert list(annotation) == ["entry", "text"]
     assert annotation["text"] == "first"

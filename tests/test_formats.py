@@ -29,6 +29,9 @@ RUNS: dict[str, tuple[str, ...]] = {
     "annotate": ("annotate", "{top}", "Called back"),
     "denotate": ("denotate", "{top}", "1"),
     "config": ("config",),
+    "start": ("start", "{top}"),
+    "stop": ("stop", "{child}"),
+    "report": ("report", "time"),
     "context": ("context", "list"),
 }
 
@@ -67,6 +70,7 @@ def test_every_listed_format_works(cli: Cli, name: str) -> None:
         child = cli.ok("add", "Child", "-p", top, "-q").stdout.strip()
         finished = cli.ok("add", "Finished", "-q").stdout.strip()
         cli.ok("annotate", top, "Seen")  # for denotate
+        cli.ok("start", child)  # for stop
         cli.ok("done", finished)
         ids = {"top": top, "child": child, "finished": finished}
         args = [arg.format(**ids) for arg in RUNS[name]]

@@ -41,6 +41,7 @@ TASK_TABLES = {
     "tag",
     "task_tag",
     "annotation",
+    "time_interval",
     "operation",
     "change",
     "journal_cursor",
@@ -364,7 +365,7 @@ def test_each_revision_journals_the_tables_it_has(blank_url: str, backend: str) 
     cli.ok("db", "upgrade", "0003")
     assert journal_triggers(blank_url, backend) == triggers_for("task", "tag", "task_tag")
     cli.ok("db", "upgrade")
-    everything = triggers_for("task", "tag", "task_tag", "annotation")
+    everything = triggers_for("task", "tag", "task_tag", "annotation", "time_interval")
     assert journal_triggers(blank_url, backend) == everything
     for target in ("0004", "0003"):
         cli.ok("db", "downgrade", target, "--yes")

@@ -73,6 +73,18 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.annotations",
         "Remove one annotation from a task, by its number in show or by its text.",
     ),
+    "start": (
+        "taskcli.cli.timing",
+        "Start working on tasks: time runs until stop (or done); one command, one undo.",
+    ),
+    "stop": (
+        "taskcli.cli.timing",
+        "Stop working on tasks: their running time is added to their total.",
+    ),
+    "report": (
+        "taskcli.cli.timing",
+        "Report time spent (report time): seconds per tag or per root task, most first.",
+    ),
     "import": (
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",

@@ -75,18 +75,19 @@ def denotate_command(
     """
     from taskcli.services.annotations import denotate_task
 
+    number, text = _which_annotation(number, text)
+    result = run(
+        ctx, denotate_task, write=True, task_id=validate_task_id(task_id), number=number, text=text
+    )
+    formatter(format).annotated("Denotated", result)
+
+
+def _which_annotation(number: int | None, text: str | None) -> tuple[int | None, str | None]:
+    """Exactly one of a number in range and a text that is not blank (stripped)."""
     if (number is None) == (text is None):
         raise UsageError("give exactly one of N (as 'taskcli show ID' numbers them) or --text")
     if number is not None and not 1 <= number <= MAX_COUNT:
         raise UsageError(f"annotation number must be from 1 to {MAX_COUNT}")
     if text is not None and not text.strip():
         raise UsageError("--text must not be empty")
-    result = run(
-        ctx,
-        denotate_task,
-        write=True,
-        task_id=validate_task_id(task_id),
-        number=number,
-        text=text.strip() if text is not None else None,
-    )
-    formatter(format).annotated("Denotated", result)
+    return number, text.strip() if text is not None else None

@@ -49,6 +49,7 @@ class FilterOptions:
     search: str | None = None
     parent: int | None = None
     under: int | None = None
+    active: bool = False
 
     def task_filter(self) -> TaskFilter:
         """Checked: a bad value is a usage error (exit 2). No status: pending tasks, as ``list``."""
@@ -64,6 +65,7 @@ class FilterOptions:
             search=validate_search(self.search) if self.search else None,
             parent_id=validate_task_id(self.parent) if self.parent is not None else None,
             under_id=validate_task_id(self.under) if self.under is not None else None,
+            active=self.active,
         )
 
     def where_filter(self) -> TaskFilter | None:
@@ -140,6 +142,10 @@ def _under(*names: str) -> Any:
     )
 
 
+def _active(*names: str) -> Any:
+    return typer.Option(*names, help="Started and not stopped (taskcli start).")
+
+
 @dataclass(frozen=True)
 class Filter:
     """One filter option as ``list`` declares it: names, option, type, default.
@@ -177,6 +183,7 @@ FILTERS: dict[str, Filter] = {
     "search": Filter(("--search",), _search, str | None),
     "parent": Filter(("--parent", "-p"), _parent, int | None),
     "under": Filter(("--under",), _under, int | None),
+    "active": Filter(("--active",), _active, bool, False),
 }
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         TreeNode,
     )
     from taskcli.records import ImportReport
+    from taskcli.services.timing import TimeRow
 
 # The verbs whose JSON report is one object (they change exactly one task).
 SINGLE_TASK_VERBS = ("Created", "Updated", "Moved")
@@ -34,6 +35,12 @@ class JsonFormatter(Formatter):
     """One JSON document on stdout, keys additive-only (SPEC)."""
 
     name = "json"
+
+    def time_report(self, found: Sequence[TimeRow], *, by: str) -> None:
+        from taskcli import render
+        from taskcli.render_time import time_objects
+
+        write(render.to_json(time_objects(found, by)))
 
     def task_list(
         self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
@@ -111,6 +118,11 @@ class CsvFormatter(Formatter):
     """A header and one row per task: exact when piped, escaped on a terminal."""
 
     name = "csv"
+
+    def time_report(self, found: Sequence[TimeRow], *, by: str) -> None:
+        from taskcli.render_time import time_csv
+
+        write_readable(time_csv(found, by))
 
     def task_list(
         self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     )
     from taskcli.records import ImportReport
     from taskcli.services.journal import Reverted
+    from taskcli.services.timing import TimeRow
 
 
 class HumanFormatter(Formatter):
@@ -53,6 +54,11 @@ class HumanFormatter(Formatter):
         from taskcli.cli import _human
 
         _human.task_detail(detail)
+
+    def time_report(self, found: Sequence[TimeRow], *, by: str) -> None:
+        from taskcli.render_time import time_text
+
+        write(time_text(found, by))
 
     def changes(self, verb: str, views: Sequence[TaskView], *, named: int | None = None) -> None:
         from taskcli.layout import change_line

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from taskcli.records import ImportReport
     from taskcli.services.journal import Reverted
+    from taskcli.services.timing import TimeRow
 
 Forest = Callable[[], "list[TreeNode]"]
 ForestStream = Callable[[Callable[..., Any]], object]
@@ -62,6 +63,10 @@ class Formatter:
         raise NotImplementedError(self.name)
 
     def history(self, entries: Sequence[HistoryEntry]) -> None:
+        raise NotImplementedError(self.name)
+
+    def time_report(self, found: Sequence[TimeRow], *, by: str) -> None:
+        """``report time``: seconds per tag or per root task."""
         raise NotImplementedError(self.name)
 
     def import_report(self, report: ImportReport) -> None:

@@ -1,4 +1,4 @@
-"""The journal's triggers on task, tag, task_tag and annotation, made from the schema as it is.
+"""The journal's triggers on the journaled tables (``KEYS``), made from the schema as it is.
 
 Every revision that adds, drops or renames a column of a journaled table (or
 adds one, or recreates one, as SQLite batch mode does) must end with
@@ -30,6 +30,7 @@ KEYS = {
     "task_tag": "{row}.task_id || ':' || {row}.tag_id",
     # Keyed under their task, so a task's history finds them by prefix.
     "annotation": "{row}.task_id || ':' || {row}.id",
+    "time_interval": "{row}.task_id || ':' || {row}.id",
 }
 EVENTS = ("insert", "update", "delete")
 CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
@@ -41,7 +42,7 @@ CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
 PG_KEY = (
     "CASE WHEN TG_TABLE_NAME = 'task_tag' "
     "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'tag_id') "
-    "WHEN TG_TABLE_NAME = 'annotation' "
+    "WHEN TG_TABLE_NAME IN ('annotation', 'time_interval') "
     "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'id') ELSE {row} ->> 'id' END"
 )
 PG_OPERATION = "nullif(current_setting('taskcli.operation_id', true), '')::bigint"

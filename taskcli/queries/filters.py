@@ -16,6 +16,7 @@ from taskcli.domain import Status, StatusFilter, TaskFilter
 from taskcli.list_options import SortKey, SortOrder
 from taskcli.queries.hierarchy import subtree_cte
 from taskcli.queries.tasks import select_tasks, tag, task, task_tag
+from taskcli.tables import interval
 
 
 def select_list(task_filter: TaskFilter, *, now: datetime) -> Select[Any]:
@@ -68,6 +69,10 @@ def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement
     if task_filter.under_id is not None:
         subtree = subtree_cte([task_filter.under_id], "under")
         conditions.append(task.c.id.in_(select(subtree.c.id).where(subtree.c.depth > 0)))
+    if task_filter.active:
+        conditions.append(
+            exists().where(interval.c.task_id == task.c.id, interval.c.stopped_at.is_(None))
+        )
     if task_filter.roots:
         conditions.append(task.c.parent_id.is_(None))
     return conditions

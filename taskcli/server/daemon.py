@@ -93,6 +93,7 @@ def preload() -> None:
     import taskcli.db.errors
     import taskcli.db.migrate
     import taskcli.db.schema
+    import taskcli.import_file
     import taskcli.layout
     import taskcli.layout_table
     import taskcli.layout_tree

@@ -3,7 +3,7 @@
 The graph is bounded (one task and one level of children), so the eager load
 is four statements whatever the size of the forest, one fewer in all than
 loading views query by query (``tests/test_query_counts.py``); the task's
-annotations are one more. Whole forests
+annotations are one more, its intervals (time spent) one more. Whole forests
 keep the flat query in ``queries``: ``selectinload`` over every level measured
 1.3-1.9x slower there and its statement count grows with the depth
 (``python bench/tree_loading.py``).
@@ -24,6 +24,7 @@ from taskcli.errors import TaskNotFound
 from taskcli.models import Task
 from taskcli.services._common import load_views, rows
 from taskcli.services.annotations import annotations_of
+from taskcli.services.timing import time_spent
 
 
 def _relation(attribute: object) -> QueryableAttribute[Any]:
@@ -61,9 +62,12 @@ async def show_task(session: AsyncSession, *, task_id: int) -> TaskDetail:
     }
     ancestors = await load_views(session, queries.select_ancestors(task_id))
     subtasks = sorted(model.children, key=lambda child: child.id or 0)
+    spent = await time_spent(session, task_id)
     return TaskDetail(
         task=_view(model, progress),
         ancestors=tuple(ancestors),
         subtasks=tuple(_view(child, progress) for child in subtasks),
         annotations=await annotations_of(session, task_id),
+        time_spent=spent.seconds,
+        running_since=spent.running_since,
     )

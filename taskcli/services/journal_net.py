@@ -16,6 +16,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "tag": ("id",),
     "task_tag": ("task_id", "tag_id"),
     "annotation": ("task_id", "id"),  # row key "task_id:id", like the trigger's
+    "time_interval": ("task_id", "id"),
 }
 
 

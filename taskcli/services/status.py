@@ -22,6 +22,7 @@ from taskcli.errors import Conflict
 from taskcli.queries import task
 from taskcli.services._common import lock_tree, reopen_lineage, rows, utcnow
 from taskcli.services.targets import Selection, require_ids, selected_ids, views_by_id
+from taskcli.tables import interval
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,12 @@ async def complete_tasks(
         .returning(task.c.id),
     )
     completed = {task_id for (task_id,) in changed}
+    # A completed task is no longer worked on: its running interval stops now.
+    await session.exec(
+        update(interval)
+        .where(interval.c.task_id.in_(targets), interval.c.stopped_at.is_(None))
+        .values(stopped_at=now)
+    )
     return await _status_change(session, ids, completed)
 
 
