@@ -265,6 +265,7 @@ def test_config_text_names_every_setting_and_its_origin(tmp_path: Path) -> None:
         "server",
         "list.sort",
         "list.columns",
+        "context",
     ]
     assert rows["lock_timeout"] == ["2.5", "file", f"{path},", "line", "1"]
     assert rows["server"] == ["false", "env", "TASKCLI_SERVER"]

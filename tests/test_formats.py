@@ -32,6 +32,7 @@ RUNS: dict[str, tuple[str, ...]] = {
     "start": ("start", "{top}"),
     "stop": ("stop", "{child}"),
     "report": ("report", "time"),
+    "context": ("context", "list"),
 }
 
 

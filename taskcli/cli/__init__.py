@@ -97,6 +97,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.calc",
         "Show what a date means in local time and UTC; stores nothing.",
     ),
+    "context": (
+        "taskcli.cli.context",
+        "Define, choose and show contexts: saved filters for list and tree, tags for add.",
+    ),
     "config": (
         "taskcli.cli.config",
         "Show each effective setting, its value and where it came from (password masked).",

@@ -18,6 +18,7 @@ from taskcli.cli._output import write
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.config import Settings
 from taskcli.config_file import config_path
+from taskcli.contexts import context_setting
 
 # Merged into the main application by ``taskcli.cli`` (``add_typer``).
 app = typer.Typer(rich_markup_mode=None)
@@ -42,11 +43,15 @@ def _rows(settings: Settings) -> list[tuple[str, Any]]:
         ("server", settings.server),
         ("list.sort", settings.list_sort),
         ("list.columns", settings.list_columns.split(",") if settings.list_columns else None),
+        ("context", context_setting()[0]),
     ]
 
 
 def _origin(settings: Settings, key: str) -> tuple[str, str]:
     """(source, detail): a password written in the URL came with the URL."""
+    if key == "context":
+        _name, source, detail = context_setting()
+        return source, detail
     if key == "database.password" and settings.database.password is not None:
         key = "database" if settings.origin(key).source == "default" else key
     origin = settings.origin(key)

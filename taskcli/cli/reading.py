@@ -11,6 +11,12 @@ import typer
 from taskcli.cli._boundary import guarded
 from taskcli.cli._invocation import settings_of
 from taskcli.cli._runtime import run
+from taskcli.cli.context_scope import (
+    NoContext,
+    context_in_force,
+    scoped_filters,
+    scoped_tree,
+)
 from taskcli.cli.filters import FilterOptions, filter_options
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
@@ -79,6 +85,7 @@ def list_command(
     limit: Limit = None,
     columns: Columns = None,
     format: ListFormatOption = ListFormat.TABLE,
+    no_context: NoContext = False,
 ) -> None:
     """List tasks as a flat table (pending ones unless --status says otherwise)."""
     from taskcli.services.reading import list_tasks
@@ -86,7 +93,7 @@ def list_command(
     settings = settings_of(ctx)
     chosen_columns = _columns(columns, format, settings.list_columns)
     task_filter = replace(
-        filters.task_filter(),
+        scoped_filters(filters, context_in_force(no_context)).task_filter(),
         roots=roots,
         sort=parse_sort(sort if sort is not None else settings.list_sort),
         reverse=reverse,
@@ -136,12 +143,18 @@ def tree_command(
     format: Annotated[
         TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
     ] = TreeFormat.TREE,
+    no_context: NoContext = False,
 ) -> None:
     """Show the task forest with rolled-up progress (done/total of all descendants)."""
     from taskcli.services.reading import get_tree, stream_forest
 
     root_id = validate_task_id(task_id) if task_id is not None else None
     chosen = formatter(format)
+    context = context_in_force(no_context)
+    if context is not None:
+        nodes = scoped_tree(ctx, context, root_id=root_id, depth=depth, include_done=all_tasks)
+        chosen.task_tree(nodes, single=root_id is not None)
+        return
     if root_id is not None:
         nodes = run(
             ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks

@@ -17,6 +17,7 @@ from taskcli.cli._output import write
 from taskcli.cli._runtime import run
 from taskcli.cli.completion import complete_any_task_id
 from taskcli.cli.confirmation import confirmed, confirmed_removal, report_nothing_selected
+from taskcli.cli.context_scope import NoContext, context_in_force, context_tags
 from taskcli.cli.filters import FilterOptions, SomeTaskIds, Yes, filter_options
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import DueOption, PriorityOption, TaskIds, TextFormat, TextFormatOption
@@ -74,6 +75,7 @@ def add_command(
     note: Note = None,
     quiet: Quiet = False,
     format: TextFormatOption = TextFormat.TEXT,
+    no_context: NoContext = False,
 ) -> None:
     """Create a task: prints 'Created task 7: Title' (-q: just the id)."""
     from taskcli.services.writing import create_task
@@ -81,6 +83,7 @@ def add_command(
     bulk = title == ["-"]
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
+    tag = context_tags(tag, context_in_force(no_context))
     new = new_task(title, parent=parent, priority=priority, due=due, tags=tag, note=note)
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
