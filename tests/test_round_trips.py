@@ -16,15 +16,15 @@ import pytest
 from support import REPO_ROOT, Cli
 
 EXPECTED = {
-    ("add", "first"): 29,
-    ("add", "second", "-p", "1", "-t", "x"): 45,
-    ("list",): 25,
-    ("tree",): 23,
-    ("show", "1"): 31,
-    ("edit", "2", "--title", "renamed"): 31,
+    ("add", "first"): 19,
+    ("add", "second", "-p", "1", "-t", "x"): 35,
+    ("list",): 15,
+    ("tree",): 13,
+    ("show", "1"): 21,
+    ("edit", "2", "--title", "renamed"): 21,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
-    ("done", "2"): 37,
-    ("move", "2", "--root"): 35,
+    ("done", "2"): 27,
+    ("move", "2", "--root"): 25,
 }
 
 
@@ -62,3 +62,53 @@ def test_round_trips_per_command_are_pinned(counted: tuple[Cli, object]) -> None
         cli.ok(*args)
         found[args] = counter.turns  # type: ignore[attr-defined]
     assert found == EXPECTED
+
+
+# Set by initialize() from questions the start-up reply cannot answer; only
+# reflection and isolation-level resets read them, and commands do neither.
+_LEFT_UNKNOWN = {"default_schema_name", "default_isolation_level"}
+# The per-engine overrides themselves, and objects compared by identity.
+_NOT_STATE = {
+    "initialize",
+    "get_default_isolation_level",
+    "dbapi",
+    "loaded_dbapi",
+    "identifier_preparer",
+    "type_compiler",
+    "type_compiler_instance",
+    "_type_memos",
+}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_dialect_state_equals_what_initialize_computes(db_url: str) -> None:
+    """Answering first-connect from start-up parameters sets what asking would have set."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from taskcli.config import parse_database_url
+    from taskcli.db.engine import make_engine, sqlalchemy_url
+
+    async def dialects() -> tuple[dict[str, object], dict[str, object]]:
+        url = parse_database_url(db_url)
+        fast = make_engine(url, lock_timeout=5.0)
+        full = create_async_engine(sqlalchemy_url(url), poolclass=NullPool)
+        try:
+            for engine in (fast, full):
+                async with engine.connect():
+                    pass
+            return vars(fast.dialect), vars(full.dialect)
+        finally:
+            await fast.dispose()
+            await full.dispose()
+
+    fast, full = asyncio.run(dialects())
+    assert full["server_version_info"] is not None
+    assert all(fast[name] is None for name in _LEFT_UNKNOWN)
+    assert all(full[name] is not None for name in _LEFT_UNKNOWN)
+    ignored = _LEFT_UNKNOWN | _NOT_STATE
+    assert {k: v for k, v in fast.items() if k not in ignored} == {
+        k: v for k, v in full.items() if k not in ignored
+    }

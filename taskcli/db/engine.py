@@ -106,7 +106,12 @@ def make_engine(
         connect_args=_asyncpg_arguments(parameters, connect_timeout),
     )
     idle_ms = idle_in_transaction_timeout_ms() if write or for_migrations else 0
-    _install_postgresql_hooks(engine.sync_engine, lock_timeout=lock_timeout, idle_ms=idle_ms)
+    _install_postgresql_hooks(
+        engine.sync_engine,
+        lock_timeout=lock_timeout,
+        idle_ms=idle_ms,
+        for_migrations=for_migrations,
+    )
     _LIMITS[engine.sync_engine] = _PostgresLimits(connect_timeout, lock_timeout)
     return engine
 
@@ -162,7 +167,14 @@ def _unnamed_statement() -> str:
     return ""
 
 
-def _install_postgresql_hooks(engine: Engine, *, lock_timeout: float, idle_ms: int) -> None:
+def _install_postgresql_hooks(
+    engine: Engine, *, lock_timeout: float, idle_ms: int, for_migrations: bool
+) -> None:
+    from taskcli.db import pg_turns
+
+    if not for_migrations:
+        # Alembic reflects: migrations keep SQLAlchemy's full first-connect questions.
+        pg_turns.answer_first_connect_from_startup(engine)
     # One statement, first in every transaction; transaction-scoped, so a pooler
     # hands the server connection on unchanged. Readers get no idle timeout (0).
     settings = (
