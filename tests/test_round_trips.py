@@ -16,15 +16,15 @@ import pytest
 from support import REPO_ROOT, Cli
 
 EXPECTED = {
-    ("add", "first"): 19,
-    ("add", "second", "-p", "1", "-t", "x"): 35,
-    ("list",): 15,
-    ("tree",): 13,
-    ("show", "1"): 21,
-    ("edit", "2", "--title", "renamed"): 21,
+    ("add", "first"): 15,
+    ("add", "second", "-p", "1", "-t", "x"): 31,
+    ("list",): 11,
+    ("tree",): 9,
+    ("show", "1"): 17,
+    ("edit", "2", "--title", "renamed"): 17,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
-    ("done", "2"): 27,
-    ("move", "2", "--root"): 25,
+    ("done", "2"): 23,
+    ("move", "2", "--root"): 21,
 }
 
 

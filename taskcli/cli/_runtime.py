@@ -87,7 +87,9 @@ async def _execute(
         try:
             session: AsyncSession
             async with session_scope(engine, write=write) as session:
-                await check_schema(session, settings.database)
+                if settings.database.backend == "sqlite":
+                    # PostgreSQL checks as the transaction opens (``db.pg_turns``).
+                    await check_schema(session, settings.database)
                 if entry is None:
                     result = await service(session, **kwargs)
                 else:

@@ -1,6 +1,6 @@
 """Fewer round trips to PostgreSQL: each one costs the network's latency.
 
-What a short-lived command would otherwise ask the server every time:
+Two things a short-lived command would otherwise ask the server every time:
 
 * SQLAlchemy's first-connect ``initialize()`` asks four questions (about ten
   turns with ``BEGIN``/``ROLLBACK``). The server version and
@@ -11,15 +11,32 @@ What a short-lived command would otherwise ask the server every time:
   are left unknown (``None``, as SQLAlchemy does for a dialect that cannot
   tell): only reflection and isolation-level resets read them, and commands
   do neither. Migrations keep the full ``initialize()``.
+* The transaction's opening: ``BEGIN``, the transaction-scoped timeouts and
+  the schema-revision check travel as one simple-protocol query, a single
+  turn. The check is a ``DO`` block that raises (SQLSTATE ``TCSCH``, the
+  revisions in its detail) unless the database is at head; the runtime turns
+  that into the usual schema message. Nothing is named and nothing outlives
+  the transaction, so PgBouncer in transaction mode is unaffected.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
+from taskcli.config import DatabaseUrl
+from taskcli.db.schema import SCHEMA_HEAD, UPGRADE_HINT, describe_revision_problem
+from taskcli.errors import SchemaMismatch
+
+#: SQLSTATE the schema check raises when the revision is not head.
+SCHEMA_STATE = "TCSCH"
+_MISSING_TABLE = "42P01"
 _UNKNOWN_ON_PURPOSE = ("select current_schema()",)
+_REVISION = re.compile(r"^[0-9A-Za-z_]+$")
 
 
 def answer_first_connect_from_startup(engine: Engine) -> None:
@@ -69,3 +86,82 @@ class _Scalar:
 
     def scalar(self) -> str:
         return self._value
+
+
+def opening_sql(*, lock_timeout_ms: int, idle_ms: int, check_schema: bool) -> str:
+    """``BEGIN``, the timeouts and (for commands) the schema check, as one query string."""
+    parts = [
+        "BEGIN",
+        f"SELECT set_config('lock_timeout', '{lock_timeout_ms}', true), "
+        f"set_config('idle_in_transaction_session_timeout', '{idle_ms}', true)",
+    ]
+    if check_schema:
+        parts.append(
+            "DO $taskcli$ DECLARE found text[]; BEGIN "
+            "SELECT coalesce(array_agg(version_num ORDER BY version_num), '{}') INTO found "
+            "FROM alembic_version; "
+            f"IF found IS DISTINCT FROM ARRAY['{SCHEMA_HEAD}'] THEN "
+            f"RAISE EXCEPTION USING ERRCODE = '{SCHEMA_STATE}', "
+            "MESSAGE = 'taskcli schema revision', DETAIL = array_to_string(found, ','); "
+            "END IF; END $taskcli$"
+        )
+    return "; ".join(parts)
+
+
+class _Transaction:
+    """What the asyncpg adapter needs of a transaction: ``commit`` and ``rollback``."""
+
+    def __init__(self, driver: Any) -> None:
+        self._driver = driver
+
+    async def commit(self) -> None:
+        await self._driver.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._driver.execute("ROLLBACK")
+
+
+def install_opening(engine: Engine, sql: str, url: DatabaseUrl) -> None:
+    """Open every transaction with ``sql`` in one turn (see the module docstring)."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        from sqlalchemy.util import await_only
+
+        adapter: Any = connection.connection.dbapi_connection
+        driver = adapter.driver_connection
+        try:
+            await_only(driver.execute(sql))
+        except Exception as error:
+            if driver.is_in_transaction():
+                adapter._transaction = _Transaction(driver)
+            raise _schema_problem(error, url) or _wrapped(connection, error, sql) from error
+        adapter._transaction = _Transaction(driver)
+
+
+def _wrapped(connection: Connection, error: Exception, sql: str) -> Exception:
+    """The driver's error as SQLAlchemy would have raised it from a statement."""
+    adapter: Any = connection.connection.dbapi_connection
+    dialect = connection.dialect
+    try:
+        adapter._handle_exception(error)
+    except Exception as adapted:
+        return sa_exc.DBAPIError.instance(
+            sql, None, adapted, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+        )
+    return error
+
+
+def _schema_problem(error: Exception, url: DatabaseUrl) -> Exception | None:
+    state = getattr(error, "sqlstate", None)
+    if state == _MISSING_TABLE and "alembic_version" in str(error):
+        return SchemaMismatch(f"{url} has no taskcli schema; {UPGRADE_HINT}")
+    if state != SCHEMA_STATE:
+        return None
+    detail = str(getattr(error, "detail", "") or "")
+    revisions = [part for part in detail.split(",") if _REVISION.match(part)]
+    try:
+        describe_revision_problem(revisions, url)
+    except SchemaMismatch as mismatch:
+        return mismatch
+    return SchemaMismatch(f"{url}: unexpected schema revision {detail!r}")
