@@ -278,9 +278,20 @@ def _unicode_lower(value: Any) -> Any:
 
 
 @asynccontextmanager
-async def session_scope(engine: AsyncEngine, *, write: bool) -> AsyncIterator[AsyncSession]:
-    """One session, one transaction: committed on success, rolled back on error."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+async def session_scope(
+    engine: AsyncEngine, *, write: bool, opening: str | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One session, one transaction: committed on success, rolled back on error.
+
+    ``opening`` (PostgreSQL only): SQL text sent with the transaction's opening,
+    in the same round trip.
+    """
+    from taskcli.db.pg_turns import OPENING_OPTION
+
+    options: dict[str, Any] = {WRITE_OPTION: True} if write else {}
+    if opening is not None:
+        options[OPENING_OPTION] = opening
+    bind = engine.execution_options(**options) if options else engine
     factory = async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)
     async with factory() as session, session.begin():
         limits = _LIMITS.get(engine.sync_engine)

@@ -24,14 +24,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.config import DatabaseUrl
 from taskcli.db.schema import SCHEMA_HEAD, UPGRADE_HINT, describe_revision_problem
 from taskcli.errors import SchemaMismatch
 
+#: Execution option: SQL text sent with the opening of each transaction.
+OPENING_OPTION = "taskcli_opening"
 #: SQLSTATE the schema check raises when the revision is not head.
 SCHEMA_STATE = "TCSCH"
 _MISSING_TABLE = "42P01"
@@ -109,20 +112,47 @@ def opening_sql(*, lock_timeout_ms: int, idle_ms: int, check_schema: bool) -> st
 
 
 class _Transaction:
-    """What the asyncpg adapter needs of a transaction: ``commit`` and ``rollback``."""
+    """What the asyncpg adapter needs of a transaction: ``commit`` and ``rollback``.
+
+    Statements queued with ``run_with_commit`` go in the same query as COMMIT;
+    if one fails, the transaction is rolled back before the error is raised.
+    """
 
     def __init__(self, driver: Any) -> None:
         self._driver = driver
+        self.before_commit: list[str] = []
 
     async def commit(self) -> None:
-        await self._driver.execute("COMMIT")
+        import contextlib
+
+        try:
+            await self._driver.execute("; ".join([*self.before_commit, "COMMIT"]))
+        except Exception:
+            if self._driver.is_in_transaction():
+                with contextlib.suppress(Exception):
+                    await self._driver.execute("ROLLBACK")
+            raise
 
     async def rollback(self) -> None:
         await self._driver.execute("ROLLBACK")
 
 
+async def run_with_commit(session: AsyncSession, sql: str) -> None:
+    """Run ``sql`` (no parameters) in the COMMIT's turn (at once if opened elsewhere)."""
+    raw = await (await session.connection()).get_raw_connection()
+    transaction = getattr(raw.dbapi_connection, "_transaction", None)
+    if isinstance(transaction, _Transaction):
+        transaction.before_commit.append(sql)
+        return
+    await session.exec(text(sql))  # type: ignore[call-overload]
+
+
 def install_opening(engine: Engine, sql: str, url: DatabaseUrl) -> None:
-    """Open every transaction with ``sql`` in one turn (see the module docstring)."""
+    """Open every transaction with ``sql`` in one turn (see the module docstring).
+
+    A transaction's ``OPENING_OPTION`` execution option, if any, is SQL text
+    sent in the same turn after it (a journaled command's new operation).
+    """
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
@@ -130,12 +160,14 @@ def install_opening(engine: Engine, sql: str, url: DatabaseUrl) -> None:
 
         adapter: Any = connection.connection.dbapi_connection
         driver = adapter.driver_connection
+        extra = connection.get_execution_options().get(OPENING_OPTION)
+        sql_now = f"{sql}; {extra}" if extra else sql
         try:
-            await_only(driver.execute(sql))
+            await_only(driver.execute(sql_now))
         except Exception as error:
             if driver.is_in_transaction():
                 adapter._transaction = _Transaction(driver)
-            raise _schema_problem(error, url) or _wrapped(connection, error, sql) from error
+            raise _schema_problem(error, url) or _wrapped(connection, error, sql_now) from error
         adapter._transaction = _Transaction(driver)
 
 
