@@ -19,8 +19,10 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    Text,
     and_,
     case,
+    cast,
     exists,
     func,
     literal,
@@ -269,6 +271,40 @@ def select_tags_for(selection: Select[Any]) -> Select[Any]:
         select(task_tag.c.task_id, tag.c.name)
         .join(tag, tag.c.id == task_tag.c.tag_id)
         .where(task_tag.c.task_id.in_(select(ids.c.id)))
+    )
+
+
+def with_tags_and_progress(selection: Select[Any], *, progress: bool) -> Select[Any]:
+    """PostgreSQL: the selection plus ``tag_names`` (an array or NULL) and, with
+    ``progress``, ``progress_done`` and ``progress_total`` (NULL without subtasks).
+
+    One statement instead of the selection, ``select_tags_for`` and
+    ``select_progress_for``: each statement is two round trips to the server.
+    Both are aggregated per task for the selection's ids only and joined back
+    at most one row per task, so the selection's order and limit stand.
+    """
+    combined = _with_tag_names(selection)
+    if not progress:
+        return combined
+    rollup = select_progress_for(selection).subquery("task_progress")
+    root_id, done, total = rollup.c
+    return combined.outerjoin_from(task, rollup, root_id == task.c.id).add_columns(
+        done.label("progress_done"), total.label("progress_total")
+    )
+
+
+def _with_tag_names(selection: Select[Any]) -> Select[Any]:
+    ids = selection.with_only_columns(task.c.id).subquery()
+    names = (
+        # text[], not varchar[]: the driver decodes it without asking the server about the type.
+        select(task_tag.c.task_id, func.array_agg(cast(tag.c.name, Text)).label("names"))
+        .join(tag, tag.c.id == task_tag.c.tag_id)
+        .where(task_tag.c.task_id.in_(select(ids.c.id)))
+        .group_by(task_tag.c.task_id)
+        .subquery("task_tag_names")
+    )
+    return selection.outerjoin_from(task, names, names.c.task_id == task.c.id).add_columns(
+        names.c.names.label("tag_names")
     )
 
 

@@ -16,15 +16,15 @@ import pytest
 from support import REPO_ROOT, Cli
 
 EXPECTED = {
-    ("add", "first"): 11,
-    ("add", "second", "-p", "1", "-t", "x"): 27,
-    ("list",): 11,
+    ("add", "first"): 9,
+    ("add", "second", "-p", "1", "-t", "x"): 23,
+    ("list",): 7,
     ("tree",): 9,
     ("show", "1"): 17,
-    ("edit", "2", "--title", "renamed"): 13,
+    ("edit", "2", "--title", "renamed"): 9,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
-    ("done", "2"): 19,
-    ("move", "2", "--root"): 17,
+    ("done", "2"): 15,
+    ("move", "2", "--root"): 13,
 }
 
 

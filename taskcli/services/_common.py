@@ -49,6 +49,8 @@ async def load_views(
     session: AsyncSession, selection: Select[Any], *, with_progress: bool = False
 ) -> list[TaskView]:
     """Run a task selection and attach tags (and progress): a fixed number of statements."""
+    if dialect_name(session) == "postgresql":
+        return await _load_views_in_one(session, selection, with_progress)
     task_rows = await rows(session, selection)
     if not task_rows:
         return []
@@ -58,6 +60,23 @@ async def load_views(
         for task_id, done, total in await rows(session, queries.select_progress_for(selection)):
             progress[task_id] = Progress(done=int(done), total=int(total))
     return [queries.to_view(row, tags.get(row.id, ()), progress.get(row.id)) for row in task_rows]
+
+
+async def _load_views_in_one(
+    session: AsyncSession, selection: Select[Any], with_progress: bool
+) -> list[TaskView]:
+    """PostgreSQL: tags and progress come in the selection's own statement (fewer round trips)."""
+    combined = queries.with_tags_and_progress(selection, progress=with_progress)
+    return [
+        queries.to_view(
+            row,
+            row.tag_names or (),
+            Progress(done=int(row.progress_done), total=int(row.progress_total))
+            if with_progress and row.progress_total
+            else None,
+        )
+        for row in await rows(session, combined)
+    ]
 
 
 async def tags_by_task(session: AsyncSession, statement: Any) -> dict[int, list[str]]:
