@@ -17,14 +17,14 @@ from support import REPO_ROOT, Cli
 
 EXPECTED = {
     ("add", "first"): 9,
-    ("add", "second", "-p", "1", "-t", "x"): 23,
+    ("add", "second", "-p", "1", "-t", "x"): 20,
     ("list",): 7,
     ("tree",): 9,
     ("show", "1"): 17,
     ("edit", "2", "--title", "renamed"): 9,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
-    ("done", "2"): 15,
-    ("move", "2", "--root"): 13,
+    ("done", "2"): 14,
+    ("move", "2", "--root"): 12,
 }
 
 

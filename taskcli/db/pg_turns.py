@@ -137,6 +137,19 @@ class _Transaction:
         await self._driver.execute("ROLLBACK")
 
 
+async def execute_unprepared(session: AsyncSession, sql: str) -> None:
+    """Run ``sql`` (no parameters, rows not wanted) by the simple protocol: one turn, not two.
+
+    Errors come out as SQLAlchemy would raise them from a statement.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    try:
+        await raw.driver_connection.execute(sql)  # type: ignore[union-attr]
+    except Exception as error:
+        raise _wrapped(connection.sync_connection, error, sql) from error  # type: ignore[arg-type]
+
+
 async def run_with_commit(session: AsyncSession, sql: str) -> None:
     """Run ``sql`` (no parameters) in the COMMIT's turn (at once if opened elsewhere)."""
     raw = await (await session.connection()).get_raw_connection()
