@@ -41,8 +41,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
-        "show": 9,  # BEGIN, schema, task + tags + subtasks + their tags, progress, ancestors (2)
-        "show-json": 9,
+        "show": 7,  # BEGIN, schema, task and subtasks + tags + progress, ancestors (2)
+        "show-json": 7,
         "export": 5,  # BEGIN, schema, identity (source), all tags, all task records (streamed)
     },
     "postgresql": {
@@ -54,8 +54,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 3,
         "tree-all": 2,
         "subtree-json": 3,
-        "show": 6,
-        "show-json": 6,
+        "show": 2,
+        "show-json": 2,
         "export": 3,
     },
 }

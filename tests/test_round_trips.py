@@ -20,7 +20,7 @@ EXPECTED = {
     ("add", "second", "-p", "1", "-t", "x"): 20,
     ("list",): 7,
     ("tree",): 9,
-    ("show", "1"): 17,
+    ("show", "1"): 9,
     ("edit", "2", "--title", "renamed"): 9,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
     ("done", "2"): 14,
