@@ -112,3 +112,19 @@ def test_dialect_state_equals_what_initialize_computes(db_url: str) -> None:
     assert {k: v for k, v in fast.items() if k not in ignored} == {
         k: v for k, v in full.items() if k not in ignored
     }
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_operation_sent_as_text_keeps_any_command_line(cli: Cli, db_url: str) -> None:
+    """The new operation travels as SQL text: quotes and backslashes arrive as typed."""
+    import shlex
+
+    from support import execute
+
+    title = "it's a \\'; DROP TABLE task; -- \\\\ $taskcli$ ü"
+    cli.ok("add", title)
+    [[(command,)]] = execute(db_url, "SELECT command FROM operation")
+    assert command == shlex.join(["taskcli", "add", title])
+    assert cli.ok("list", "-f", "json").stdout.count("DROP TABLE") == 1
+    cli.ok("undo")
+    assert execute(db_url, "SELECT count(*) FROM task") == [[(0,)]]

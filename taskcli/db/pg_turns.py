@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.config import DatabaseUrl
-from taskcli.db.schema import SCHEMA_HEAD, UPGRADE_HINT, describe_revision_problem
+from taskcli.db import schema
 from taskcli.errors import SchemaMismatch
 
 #: Execution option: SQL text sent with the opening of each transaction.
@@ -103,7 +103,7 @@ def opening_sql(*, lock_timeout_ms: int, idle_ms: int, check_schema: bool) -> st
             "DO $taskcli$ DECLARE found text[]; BEGIN "
             "SELECT coalesce(array_agg(version_num ORDER BY version_num), '{}') INTO found "
             "FROM alembic_version; "
-            f"IF found IS DISTINCT FROM ARRAY['{SCHEMA_HEAD}'] THEN "
+            f"IF found IS DISTINCT FROM ARRAY['{schema.SCHEMA_HEAD}'] THEN "
             f"RAISE EXCEPTION USING ERRCODE = '{SCHEMA_STATE}', "
             "MESSAGE = 'taskcli schema revision', DETAIL = array_to_string(found, ','); "
             "END IF; END $taskcli$"
@@ -200,13 +200,13 @@ def _wrapped(connection: Connection, error: Exception, sql: str) -> Exception:
 def _schema_problem(error: Exception, url: DatabaseUrl) -> Exception | None:
     state = getattr(error, "sqlstate", None)
     if state == _MISSING_TABLE and "alembic_version" in str(error):
-        return SchemaMismatch(f"{url} has no taskcli schema; {UPGRADE_HINT}")
+        return SchemaMismatch(f"{url} has no taskcli schema; {schema.UPGRADE_HINT}")
     if state != SCHEMA_STATE:
         return None
     detail = str(getattr(error, "detail", "") or "")
     revisions = [part for part in detail.split(",") if _REVISION.match(part)]
     try:
-        describe_revision_problem(revisions, url)
+        schema.describe_revision_problem(revisions, url)
     except SchemaMismatch as mismatch:
         return mismatch
     return SchemaMismatch(f"{url}: unexpected schema revision {detail!r}")
