@@ -1,6 +1,9 @@
 """Fewer round trips to PostgreSQL: each one costs the network's latency.
 
-Two things a short-lived command would otherwise ask the server every time:
+A statement through asyncpg's extended protocol is two turns (prepare, then
+bind and execute): parameter types must be known before values are sent.
+SQL text with no parameters whose rows are not wanted can go by the simple
+protocol instead, one turn for several statements. Where that applies:
 
 * SQLAlchemy's first-connect ``initialize()`` asks four questions (about ten
   turns with ``BEGIN``/``ROLLBACK``). The server version and
@@ -15,8 +18,15 @@ Two things a short-lived command would otherwise ask the server every time:
   the schema-revision check travel as one simple-protocol query, a single
   turn. The check is a ``DO`` block that raises (SQLSTATE ``TCSCH``, the
   revisions in its detail) unless the database is at head; the runtime turns
-  that into the usual schema message. Nothing is named and nothing outlives
-  the transaction, so PgBouncer in transaction mode is unaffected.
+  that into the usual schema message. A journaled command's new operation
+  (``OPENING_OPTION``) rides along.
+* The transaction's end: statements queued with ``run_with_commit`` (the
+  journal's closing) go in the COMMIT's query.
+* ``execute_unprepared``: one such statement on its own (the tree lock).
+
+Nothing is named and nothing outlives the transaction, so PgBouncer in
+transaction mode is unaffected. The driver sends these itself, so SQLAlchemy's
+statement events do not see them.
 """
 
 from __future__ import annotations
