@@ -2,7 +2,7 @@
 
 The floors (``floor_sqlite.py``, ``floor_pg.py``) answer one question: how fast
 could a read command be with no ORM, no Typer and no Rich, but the same queries
-and the same output? So the statements here mirror ``taskcli/queries.py`` (plain
+and the same output? So the statements here mirror ``taskcli/queries/`` (plain
 SQL, one dialect-neutral text) and the documents mirror ``taskcli/render.py``
 (the same keys, ISO times with offsets, the same layout). Standard library only:
 importing this must cost nothing.

@@ -216,6 +216,24 @@ def taskcli_argv() -> list[str]:
     return [sys.executable, "-m", "taskcli"]
 
 
+def compile_installed(ctx_notes: list[str], home: Path) -> None:
+    """Byte-compile the taskcli that is timed, as ``pip install .`` does.
+
+    An editable install run with ``PYTHONDONTWRITEBYTECODE=1`` (common in
+    containers) would otherwise compile every taskcli module on every run,
+    about 100 ms that no installed taskcli pays.
+    """
+    code = (
+        "import compileall, os, taskcli; "
+        "print(compileall.compile_dir(os.path.dirname(taskcli.__file__), quiet=1))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=home, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0 or done.stdout.strip() != "True":
+        ctx_notes.append(f"Byte-compiling taskcli failed: {done.stderr.strip()[:200]}")
+
+
 def python_floor(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
@@ -555,8 +573,13 @@ def env_for(ctx: Context, spec: Spec, env: dict[str, str]) -> dict[str, str]:
     return {**env, **ctx.warm_env} if spec.warm else env
 
 
-def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Spec]:
-    """The commands and the floors they are divided by, for one group."""
+def taskcli_specs(
+    ctx: Context, backend: str, url: str, picks: Picks, baseline: str | None = None
+) -> list[Spec]:
+    """The commands and the floors they are divided by, for one group.
+
+    ``baseline`` is the URL of the dataset's copy at the ``--baseline`` taskcli's schema.
+    """
     tc = ctx.taskcli
     floor_script = str(BENCH / ("floor_sqlite.py" if backend == "sqlite" else "floor_pg.py"))
     leaves = picks.leaves
@@ -580,8 +603,15 @@ def taskcli_specs(ctx: Context, backend: str, url: str, picks: Picks) -> list[Sp
         ),
         Spec("add x", fixed([*tc, "add", "x"]), imports, "task add x", sql=["add", "x"]),
         *(
-            [Spec(BASELINE_ADD, fixed([ctx.args.baseline, "add", "x"]), imports, "task add x")]
-            if ctx.args.baseline
+            [
+                Spec(
+                    BASELINE_ADD,
+                    fixed([ctx.args.baseline, "--db", baseline, "add", "x"]),
+                    imports,
+                    "task add x",
+                )
+            ]
+            if baseline
             else []
         ),
         Spec("done ID", done_argv, imports, "task done ID", sql=["done", str(leaves[-1])]),
@@ -653,7 +683,44 @@ class Group:
     results: list[Result]
 
 
-def prepare_group(ctx: Context, backend: str, url: str, size: int, scratch: Path) -> Group:
+def baseline_copy(
+    ctx: Context, backend: str, url: str, scratch: Path, cleanup: contextlib.ExitStack
+) -> str:
+    """A copy of the dataset at the schema the ``--baseline`` taskcli knows; its URL.
+
+    The baseline refuses a schema newer than its own, so it gets a copy that this
+    taskcli has downgraded to the baseline's head revision: same tasks, its schema.
+    """
+    if backend == "sqlite":
+        copy = f"sqlite:///{scratch}/baseline.db"
+        shutil.copyfile(url.partition(":///")[2], scratch / "baseline.db")
+    else:
+        copy = cleanup.enter_context(
+            temporary_database(ctx.args.postgres, template=url.rpartition("/")[2])
+        )
+    env = {**ctx.base_env, "TASKCLI_DATABASE_URL": copy}
+    history = subprocess.run(
+        [ctx.args.baseline, "db", "history"], env=env, capture_output=True, text=True, check=True
+    )
+    head = history.stdout.split()[2]  # "0002 -> 0003 (head), ..."
+    subprocess.run(
+        [*ctx.taskcli, "db", "downgrade", head, "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return copy
+
+
+def prepare_group(
+    ctx: Context,
+    backend: str,
+    url: str,
+    size: int,
+    scratch: Path,
+    cleanup: contextlib.ExitStack,
+) -> Group:
     """Generate the dataset, pick ids, time the bulk adds on fresh copies, list the commands."""
     started = time.perf_counter()
     progress(f"{backend} {size:,}: generating the dataset")
@@ -666,7 +733,8 @@ def prepare_group(ctx: Context, backend: str, url: str, size: int, scratch: Path
     env = {**ctx.base_env, "TASKCLI_DATABASE_URL": url}
     for lines, runs in bulk_plan(size, ctx.args.sizes):
         run_bulk(ctx, backend, url, size, lines, runs, scratch, env)
-    specs = taskcli_specs(ctx, backend, url, picks)
+    baseline = baseline_copy(ctx, backend, url, scratch, cleanup) if ctx.args.baseline else None
+    specs = taskcli_specs(ctx, backend, url, picks, baseline)
     return Group(
         backend,
         url,
@@ -703,7 +771,7 @@ def run_size(ctx: Context, size: int, home: Path) -> None:
                     url = f"sqlite:///{scratch}/tasks.db"
                 else:
                     url = cleanup.enter_context(temporary_database(ctx.args.postgres))
-                groups.append(prepare_group(ctx, backend, url, size, scratch))
+                groups.append(prepare_group(ctx, backend, url, size, scratch, cleanup))
             except Exception as error:  # one broken backend must not lose the other
                 message = f"{backend} at {size:,} tasks failed: {type(error).__name__}: {error}"
                 progress(message)
@@ -1266,6 +1334,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="taskcli-bench-") as temporary:
         home = Path(temporary)
         ctx = Context(args, taskcli_argv(), clean_env(home), version)
+        compile_installed(ctx.notes, home)
         if version is None:
             ctx.notes.append("Taskwarrior is not installed, so its ratios are empty.")
         server = start_server(ctx, home)

@@ -1,29 +1,31 @@
-"""Plain value types and input rules shared by every layer (stdlib only)."""
+"""Plain value types shared by every layer (stdlib only): what a task is as data.
+
+The input rules that check text on its way in live in ``validation``, and
+the vocabulary of ``list``'s options in ``list_options``.
+"""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from taskcli.errors import UsageError
+from taskcli.list_options import DEFAULT_SORT, SortOrder
+
+# Re-exported: many command modules import these rules through ``domain``.
+from taskcli.list_options import LIST_COLUMNS as LIST_COLUMNS
+from taskcli.list_options import parse_columns as parse_columns
+from taskcli.list_options import parse_sort as parse_sort
+from taskcli.list_options import parse_tag_filter as parse_tag_filter
+from taskcli.validation import validate_note as validate_note
+from taskcli.validation import validate_search as validate_search
+from taskcli.validation import validate_tag as validate_tag
+from taskcli.validation import validate_task_id as validate_task_id
+from taskcli.validation import validate_title as validate_title
 
 MAX_DEPTH = 64
-MAX_TITLE_LENGTH = 500
-MAX_TAG_LENGTH = 64
-MAX_TASK_ID = 2**31 - 1  # PostgreSQL INTEGER
 MAX_COUNT = 2**31 - 1  # --limit, --steps and -n: far beyond any real use, safe in SQL
-MAX_EXTERNAL_ID_LENGTH = 200  # task.external_id is VARCHAR(200)
-MAX_USER_NAME_LENGTH = 100  # operation.user_name is VARCHAR(100)
-_TAG_WORD = re.compile(r"[\w-]+")
-# Zero-width joiners are part of how Persian, Indic scripts and emoji sequences
-# are spelled; they join glyphs but cannot hide or reorder text. Every other
-# format character (bidi controls, tag characters, soft hyphen, U+061C, U+2064 ...)
-# is invisible and can disguise a title, so titles and tags refuse them.
-JOINERS = frozenset("\u200c\u200d")
 
 
 class Status(StrEnum):
@@ -58,187 +60,10 @@ _PRIORITY_WORDS = {
 } | {"med": Priority.MEDIUM}
 
 
-class SortKey(StrEnum):
-    DUE = "due"
-    PRIORITY = "priority"
-    CREATED = "created"
-    ID = "id"
-    TITLE = "title"
-
-
-@dataclass(frozen=True)
-class SortOrder:
-    """One key of ``--sort``; ``descending`` reverses that key's own order."""
-
-    key: SortKey
-    descending: bool = False
-
-
-DEFAULT_SORT = (SortOrder(SortKey.DUE),)
-
-
-def parse_sort(text: str) -> tuple[SortOrder, ...]:
-    """``due,-priority``: keys in order of importance, ``-`` before a key reverses it.
-
-    Ties left by every key break by id, so the order is always the same.
-    """
-    orders = []
-    for part in text.split(","):
-        name = part.strip().lower()
-        descending = name.startswith("-")
-        try:
-            key = SortKey(name.removeprefix("-").strip())
-        except ValueError:
-            valid = ", ".join(key.value for key in SortKey)
-            raise UsageError(
-                f"unknown sort key {part.strip()!r}: use {valid} "
-                "(comma-separated; '-' before a key reverses it)"
-            ) from None
-        orders.append(SortOrder(key, descending))
-    return tuple(orders)
-
-
-def parse_tag_filter(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``--tag`` values as (must have, must not have): ``name`` or ``+name``, and ``-name``."""
-    required: list[str] = []
-    excluded: list[str] = []
-    for text in texts:
-        word = text.strip()
-        if word.startswith("-"):
-            excluded.append(validate_tag(word[1:]))
-        else:
-            required.append(validate_tag(word.removeprefix("+")))
-    return tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded))
-
-
-# The columns ``list --columns`` offers, in the order the table shows them by default.
-LIST_COLUMNS = ("id", "status", "priority", "title", "due", "tags", "progress", "path")
-
-
-def parse_columns(text: str) -> tuple[str, ...]:
-    """``id,title,path``: table columns in the order given (each once)."""
-    names = [part.strip().lower() for part in text.split(",")]
-    for name in names:
-        if name not in LIST_COLUMNS:
-            raise UsageError(
-                f"unknown column {name!r}: use {', '.join(LIST_COLUMNS)} (comma-separated)"
-            )
-    return tuple(dict.fromkeys(names))
-
-
 class StatusFilter(StrEnum):
     PENDING = "pending"
     DONE = "done"
     ALL = "all"
-
-
-def validate_title(text: str, *, allow_invisible: bool = False) -> str:
-    """Trim and check a title: 1-500 characters, one line, no control characters.
-
-    Invisible format characters are refused too, except (``allow_invisible``)
-    when restoring taskcli's own export: a backup of a database written by an
-    older version must restore, and every human view shows them escaped.
-    """
-    title = text.strip()
-    if not title:
-        raise UsageError("title must not be empty")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise UsageError(f"title is longer than {MAX_TITLE_LENGTH} characters")
-    if title.isprintable():  # the common case: one C-level scan, no per-character work
-        return title
-    _reject_surrogates(title, "title")
-    if any(separator in title for separator in "\n\r\u2028\u2029"):
-        raise UsageError("title must be one line")
-    if any(unicodedata.category(char) == "Cc" for char in title):
-        raise UsageError("title contains control characters")
-    if not allow_invisible:
-        _reject_invisible(title, "title")
-    return title
-
-
-def validate_note(text: str) -> str | None:
-    """Notes may span lines; other control characters are refused. Empty clears."""
-    note = text.strip()
-    if not note:
-        return None
-    _reject_surrogates(note, "note")
-    if any(unicodedata.category(char) == "Cc" and char not in "\n\t" for char in note):
-        raise UsageError("note contains control characters")
-    return note
-
-
-def validate_tag(text: str) -> str:
-    """A tag is one word of letters, digits, '-' and '_' (any script), folded to lower case."""
-    _reject_surrogates(text, "tag")
-    _reject_invisible(text, "tag")
-    tag = text.strip().lower()
-    if not _TAG_WORD.fullmatch(tag) or len(tag) > MAX_TAG_LENGTH:
-        raise UsageError(
-            "tag must be a lowercase word of letters, digits, '-' and '_' "
-            f"(at most {MAX_TAG_LENGTH} characters)"
-        )
-    return tag
-
-
-def validate_search(text: str) -> str:
-    """Search text is matched literally; it must be text both backends can compare."""
-    _reject_surrogates(text, "search")
-    return text
-
-
-def validate_task_id(value: int) -> int:
-    if value <= 0:
-        raise UsageError(f"{value} is not a task id: must be a positive task id")
-    if value > MAX_TASK_ID:
-        raise UsageError(f"task id out of range: {value}")
-    return value
-
-
-def validate_external_id(value: str) -> str:
-    """An external id is what both backends store: 1-200 printable characters."""
-    if not value or len(value) > MAX_EXTERNAL_ID_LENGTH or not value.isprintable():
-        raise UsageError(
-            f"external_id must be 1 to {MAX_EXTERNAL_ID_LENGTH} printable characters or null"
-        )
-    _reject_surrogates(value, "external_id")
-    return value
-
-
-def bounded_identifier(text: str, limit: int) -> str:
-    """``text`` if it is at most ``limit`` printable characters, else a stable short form.
-
-    The short form keeps a readable prefix (unprintable characters as '?') and
-    adds a hash of the whole text, so two long texts never share it and the
-    same text always gets the same one.
-    """
-    if len(text) <= limit and text.isprintable():
-        return text
-    import hashlib
-
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    readable = "".join(char if char.isprintable() else "?" for char in text)
-    return f"{readable[: limit - len(digest) - 1]}~{digest}"
-
-
-def journal_user_name(name: str) -> str:
-    """The user name as the journal stores it (VARCHAR(100) on PostgreSQL)."""
-    return bounded_identifier(name, MAX_USER_NAME_LENGTH)
-
-
-def _reject_invisible(text: str, what: str) -> None:
-    for char in text:
-        if unicodedata.category(char) == "Cf" and char not in JOINERS:
-            raise UsageError(
-                f"{what} contains an invisible formatting character (U+{ord(char):04X})"
-            )
-
-
-def _reject_surrogates(text: str, what: str) -> None:
-    # Bytes that are not UTF-8 reach Python as lone surrogates.
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise UsageError(f"{what} is not valid UTF-8") from None
 
 
 @dataclass(frozen=True)
@@ -292,6 +117,7 @@ class TaskFilter:
     search: str | None = None
     parent_id: int | None = None
     under_id: int | None = None  # every descendant of this task
+    active: bool = False  # only tasks with a running interval (``start``)
     roots: bool = False
     sort: tuple[SortOrder, ...] = DEFAULT_SORT
     reverse: bool = False
@@ -333,10 +159,30 @@ class TreeNode:
 
 
 @dataclass(frozen=True)
+class Annotation:
+    """A dated line of text on a task; ``entry`` is when it was written (UTC)."""
+
+    entry: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     task: TaskView
     ancestors: tuple[TaskView, ...]
     subtasks: tuple[TaskView, ...]
+    annotations: tuple[Annotation, ...] = ()  # oldest first, numbered from 1 as ``show`` lists
+    time_spent: int = 0  # seconds in all its intervals (a running one up to now)
+    running_since: datetime | None = None  # started and not stopped: since when
+
+
+@dataclass(frozen=True)
+class AnnotatedTask:
+    """What ``annotate`` and ``denotate`` did: the task, its annotations now, the one changed."""
+
+    task: TaskView
+    annotations: tuple[Annotation, ...]
+    changed: Annotation
 
 
 @dataclass(frozen=True)

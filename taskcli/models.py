@@ -17,6 +17,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlmodel import Column, Field, Relationship, SQLModel
 
@@ -105,6 +106,50 @@ class Task(SQLModel, table=True):
     tags: list[Tag] = Relationship(
         back_populates="tasks", link_model=TaskTag, sa_relationship_kwargs={"lazy": "raise"}
     )
+
+
+class Annotation(SQLModel, table=True):
+    """A dated line of text on a task (Taskwarrior's annotations); goes with its task."""
+
+    __tablename__ = "annotation"
+    __table_args__ = (
+        CheckConstraint("length(text) BETWEEN 1 AND 1000", name="text_length"),
+        # Ids are never reused: the journal keys annotation rows by them.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    entry: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    text: str = Field(sa_column=Column(String(1000), nullable=False))
+
+
+class Interval(SQLModel, table=True):
+    """A stretch of time a task was started for (``start``..``stop``); goes with its task."""
+
+    __tablename__ = "time_interval"
+    __table_args__ = (
+        CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="stop_after_start"),
+        # At most one running interval per task.
+        Index(
+            "ux_time_interval_running",
+            "task_id",
+            unique=True,
+            sqlite_where=text("stopped_at IS NULL"),
+            postgresql_where=text("stopped_at IS NULL"),
+        ),
+        # Ids are never reused: the journal keys interval rows by them.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class Operation(SQLModel, table=True):

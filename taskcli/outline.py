@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from taskcli.domain import Status, validate_title
+from taskcli.domain import Status
 from taskcli.errors import UsageError
 from taskcli.records import ImportRecord
+from taskcli.validation import validate_title
 
 _ITEM = re.compile(r"(?:[-*+](?:\s+|$))?(?:\[(?P<mark>[ xX])\](?:\s+|$))?(?P<title>.*)")
 

@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from taskcli.dates import check_range
-from taskcli.domain import (
-    Priority,
-    Status,
+from taskcli.domain import Annotation, Priority, Status
+from taskcli.errors import UsageError
+from taskcli.instants import check_range
+from taskcli.validation import (
+    validate_annotation,
     validate_external_id,
     validate_note,
     validate_tag,
     validate_task_id,
     validate_title,
 )
-from taskcli.errors import UsageError
 
 EXPORT_FORMAT = "taskcli"
 EXPORT_VERSION = 1
@@ -47,6 +47,8 @@ class ImportRecord:
     # False: made up by the importer (a Taskwarrior project), so a task here that
     # matches it is left as it is rather than updated from the file.
     describes_task: bool = True
+    # None: the file says nothing about annotations (theirs here are kept as they are).
+    annotations: tuple[Annotation, ...] | None = None
 
 
 @dataclass
@@ -175,7 +177,27 @@ def _native_record(item: Any) -> ImportRecord:
         completed_at=parse_instant(item.get("completed_at"), "completed_at"),
         external_id=external_id,
         original_id=task_id,
+        annotations=_annotations(item.get("annotations")),
     )
+
+
+def _annotations(value: Any) -> tuple[Annotation, ...] | None:
+    """``annotations`` (0.3.0): a list of ``{"entry": ISO 8601, "text": ...}``; absent: None."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise UsageError("annotations must be a list")
+    found: list[Annotation] = []
+    for item in value:
+        if not isinstance(item, Mapping) or not isinstance(item.get("text"), str):
+            raise UsageError('each annotation must be an object with "entry" and "text"')
+        entry = parse_instant(item.get("entry"), "annotation entry")
+        if entry is None:
+            raise UsageError("annotation entry must be an ISO 8601 time")
+        found.append(
+            Annotation(entry=entry, text=validate_annotation(item["text"], allow_invisible=True))
+        )
+    return tuple(found)
 
 
 def _text(value: Any, what: str) -> str:

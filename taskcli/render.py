@@ -14,7 +14,15 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from taskcli.domain import Priority, Status, TaskDetail, TaskView, TreeNode
+from taskcli.domain import (
+    AnnotatedTask,
+    Annotation,
+    Priority,
+    Status,
+    TaskDetail,
+    TaskView,
+    TreeNode,
+)
 
 JSON_KEYS = (
     "id",
@@ -150,12 +158,26 @@ def tasks_json(views: Iterable[TaskView]) -> str:
     return to_json([task_object(view) for view in views])
 
 
+def annotation_objects(annotations: Iterable[Annotation]) -> list[dict[str, Any]]:
+    """``annotations`` (added in 0.3.0): oldest first, each ``{"entry": ISO UTC, "text"}``."""
+    return [{"entry": iso(each.entry), "text": each.text} for each in annotations]
+
+
 def detail_object(detail: TaskDetail) -> dict[str, Any]:
     return {
         **task_object(detail.task),
         "ancestors": [task_object(view) for view in detail.ancestors],
         "subtasks": [task_object(view) for view in detail.subtasks],
+        "annotations": annotation_objects(detail.annotations),
+        # 0.3.0: started and not stopped; seconds in all its intervals (running: up to now).
+        "active": detail.running_since is not None,
+        "time_spent": detail.time_spent,
     }
+
+
+def annotated_object(result: AnnotatedTask) -> dict[str, Any]:
+    """``annotate``/``denotate -f json``: the task object with its annotations now."""
+    return {**task_object(result.task), "annotations": annotation_objects(result.annotations)}
 
 
 def tree_objects(nodes: Sequence[TreeNode]) -> list[dict[str, Any]]:
@@ -179,12 +201,22 @@ def export_header() -> str:
 
 
 def export_record(
-    task: tuple[Sequence[Any], Iterable[str]], external_id: str | None, *, first: bool
+    task: tuple[Sequence[Any], Iterable[str]],
+    external_id: str | None,
+    *,
+    first: bool,
+    annotations: Sequence[Annotation] = (),
 ) -> str:
-    """One exported task: its record (see ``record_json``) and tags, and its external id."""
+    """One exported task: its record (see ``record_json``) and tags, its external id and
+    its annotations (0.3.0)."""
     row, tags = task
     lead = "" if first else ",\n"
-    return f'{lead}{record_json(row, tags)}, "external_id": {_json_or_null(external_id)}}}'
+    # Most tasks have none: no encoder call for them (export streams every task).
+    notes = json.dumps(annotation_objects(annotations), ensure_ascii=True) if annotations else "[]"
+    return (
+        f'{lead}{record_json(row, tags)}, "external_id": {_json_or_null(external_id)}, '
+        f'"annotations": {notes}}}'
+    )
 
 
 def export_footer(count: int, source: str | None = None) -> str:

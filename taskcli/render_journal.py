@@ -97,6 +97,16 @@ def history_text(
             if field.name == "tag":
                 tag = f"+{field.new}" if field.new else f"-{field.old or ''}"
                 lines.append(f"    tag {terminal_safe(tag)}")
+            elif field.name == "annotation":
+                change = "added" if field.new is not None else "removed"
+                text = field.new if field.new is not None else field.old or ""
+                lines.append(f"    annotation {change}: {terminal_safe(text)}")
+            elif field.name in ("started", "stopped"):
+                when = field.new if field.new is not None else field.old
+                reopened = " (running again)" if field.new is None else ""
+                lines.append(f"    {field.name} {_shown('completed_at', when)}{reopened}")
+            elif field.name == "interval":
+                lines.append(f"    interval removed: {terminal_safe(field.old or '')}")
             elif entry.kind == "changed":
                 old, new = _shown(field.name, field.old), _shown(field.name, field.new)
                 lines.append(f"    {field.name}: {old} -> {new}")

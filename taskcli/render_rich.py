@@ -22,18 +22,19 @@ from rich.table import Table
 from rich.text import Text
 
 from taskcli.domain import TaskDetail, TaskView, TreeNode
+from taskcli.instants import to_local
 from taskcli.layout import (
     Styler,
     format_due,
     local_time,
-    node_label,
     overdue,
     plain,
     progress_text,
     tags_text,
-    task_table,
-    task_tree,
 )
+from taskcli.layout_table import task_table
+from taskcli.layout_tree import node_label, task_tree
+from taskcli.render_time import duration
 from taskcli.textsafe import terminal_safe
 
 
@@ -61,7 +62,8 @@ def ansi_styler(console: Console) -> Styler:
 
 
 def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
-    """``show``: every field, the ancestor path and the direct subtasks (one line each)."""
+    """``show``: every field, the ancestor path, the annotations (numbered, dated) and the
+    direct subtasks (one line each)."""
     view = detail.task
     now = datetime.now(UTC)
     due = format_due(view.due) or "-"
@@ -83,15 +85,45 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     ]
     if view.completed_at is not None:
         fields.append(("Completed", local_time(view.completed_at)))
+    if detail.time_spent or detail.running_since is not None:
+        fields.append(("Time", time_text(detail, now)))
     if view.note:
         fields.append(("Note", terminal_safe(view.note, keep_newlines=True)))
     for name, value in fields:
         grid.add_row(name, Text(value))
     parts: list[RenderableType] = [grid]
+    if detail.annotations:
+        parts.append(Text("\nAnnotations", style="bold"))
+        parts.append(_annotations(detail))
     if detail.subtasks:
         parts.append(Text("\nSubtasks", style="bold"))
         parts.append(_Labels(detail.subtasks, now=now))
     return Group(*parts)
+
+
+def time_text(detail: TaskDetail, now: datetime) -> str:
+    """``Started 10:02 (1h 12m so far); total 3h 5m``, or ``total 3h 5m`` when stopped."""
+    total = f"total {duration(detail.time_spent)}"
+    if detail.running_since is None:
+        return total
+    started = to_local(detail.running_since)
+    same_day = started.date() == to_local(now).date()
+    shown = started.strftime("%H:%M" if same_day else "%Y-%m-%d %H:%M")
+    so_far = duration(int((now - detail.running_since).total_seconds()))
+    return f"Started {shown} ({so_far} so far); {total}"
+
+
+def _annotations(detail: TaskDetail) -> RenderableType:
+    """Numbered as ``denotate`` takes them, oldest first, each dated in local time."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for number, annotation in enumerate(detail.annotations, start=1):
+        grid.add_row(
+            str(number), local_time(annotation.entry), Text(terminal_safe(annotation.text))
+        )
+    return grid
 
 
 def _lines(text: str) -> Iterable[Segment]:

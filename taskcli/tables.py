@@ -17,12 +17,14 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -97,4 +99,35 @@ task_tag = Table(
     metadata,
     Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+annotation = Table(
+    "annotation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("entry", UTCDateTime, nullable=False),
+    Column("text", String(1000), nullable=False),
+    CheckConstraint("length(text) BETWEEN 1 AND 1000", name="text_length"),
+    sqlite_autoincrement=True,
+)
+
+# Active time: one row per start..stop; ``stopped_at`` NULL while it runs.
+# At most one running interval per task (a partial unique index, both backends).
+interval = Table(
+    "time_interval",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime, nullable=True),
+    CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="stop_after_start"),
+    Index(
+        "ux_time_interval_running",
+        "task_id",
+        unique=True,
+        sqlite_where=text("stopped_at IS NULL"),
+        postgresql_where=text("stopped_at IS NULL"),
+    ),
+    sqlite_autoincrement=True,
 )

@@ -2,7 +2,9 @@
 
 description → title; pending and waiting → pending; completed → done at its
 ``end``; deleted and recurring templates are skipped and counted; H/M/L →
-high/medium/low; annotations → note lines with their dates; a dotted project
+high/medium/low; annotations → annotations (one that cannot be one, having no
+valid date or being longer than an annotation may be, stays a note line with
+its date, as before 0.3.0); a dotted project
 (``Home.Garden``) → parent tasks named by each segment; dependencies are kept
 as note lines and reported. Each task keeps its uuid as ``taskwarrior:<uuid>``
 so that importing the same file again adds nothing twice.
@@ -16,19 +18,19 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from taskcli.dates import check_range, to_local
-from taskcli.domain import (
+from taskcli.domain import Annotation, Priority, Status
+from taskcli.errors import UsageError
+from taskcli.instants import check_range, to_local
+from taskcli.records import ImportRecord, load_json
+from taskcli.validation import (
+    MAX_ANNOTATION_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TITLE_LENGTH,
-    Priority,
-    Status,
     bounded_identifier,
     validate_note,
     validate_tag,
 )
-from taskcli.errors import UsageError
-from taskcli.records import ImportRecord, load_json
 
 _PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW}
 _SKIPPED = {"deleted": "deleted", "recurring": "recurring templates"}
@@ -118,14 +120,7 @@ def _record(
     if status not in ("pending", "waiting", "completed"):
         raise UsageError(f"unknown status {status!r}")
     done = status == "completed"
-    annotations = item.get("annotations") or []
-    if not isinstance(annotations, list):
-        raise UsageError("annotations must be a list")
-    note_lines = [
-        f"{_when(annotation.get('entry'))}: {annotation.get('description', '')}".strip()
-        for annotation in annotations
-        if isinstance(annotation, Mapping)
-    ]
+    annotations, note_lines = _annotations(item.get("annotations") or [])
     note_lines += [f"Depends on: {titles.get(d) or 'an unknown task'} ({d})" for d in depends]
     tags = item.get("tags") or []
     if not isinstance(tags, list):
@@ -146,7 +141,31 @@ def _record(
         updated_at=_instant(item.get("modified"), "modified"),
         completed_at=_instant(item.get("end"), "end") if done else None,
         external_id=bounded_identifier(f"taskwarrior:{uuid}", MAX_EXTERNAL_ID_LENGTH),
+        annotations=annotations,
     )
+
+
+def _annotations(value: Any) -> tuple[tuple[Annotation, ...], list[str]]:
+    """Taskwarrior annotations as ours, and note lines for those that cannot be one."""
+    if not isinstance(value, list):
+        raise UsageError("annotations must be a list")
+    annotations: list[Annotation] = []
+    note_lines: list[str] = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        description = item.get("description", "")
+        text = " ".join(str(description).split())  # one line, as annotations are
+        text = "".join(char if char.isprintable() else " " for char in text).strip()
+        try:
+            entry = _instant(item.get("entry"), "annotation entry")
+        except UsageError:
+            entry = None
+        if text and entry is not None and len(text) <= MAX_ANNOTATION_LENGTH:
+            annotations.append(Annotation(entry=entry, text=text))
+        elif text:
+            note_lines.append(f"{_when(item.get('entry'))}: {description}".strip())
+    return tuple(annotations), note_lines
 
 
 def _title(value: Any) -> str:

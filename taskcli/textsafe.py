@@ -7,7 +7,7 @@ hide text into visible escapes: control characters (Cc), line and paragraph
 separators, lone surrogates and every invisible format character (Cf: bidi
 controls, tag characters U+E0000-E007F, soft hyphen, U+061C, U+2064 ...).
 Zero-width joiners stay: they spell Persian, Indic scripts and emoji sequences
-and are accepted at input (see ``taskcli.domain.JOINERS``).
+and are accepted at input (see ``taskcli.validation.JOINERS``).
 """
 
 from __future__ import annotations

@@ -12,20 +12,25 @@ from support import execute
 
 @contextmanager
 def login_roles(database_url: str) -> Iterator[Callable[..., str]]:
-    """``make(name, limit=-1)`` creates a role that may read and write taskcli's tables.
+    """``make(name, limit=-1)`` creates a role that may read and write taskcli's tables
+    (``grant=False``: a role with no privileges yet).
 
-    Roles are cluster-wide: each gets a unique name and is dropped at the end.
+    Roles are cluster-wide: each gets a unique name and is dropped at the end,
+    after what it owns (a database too) is handed to the connecting superuser.
     """
     created: list[str] = []
 
-    def make(name: str, *, connection_limit: int = -1) -> str:
+    def make(name: str, *, connection_limit: int = -1, grant: bool = True) -> str:
         role = f"{name}_{uuid.uuid4().hex[:8]}"
-        execute(
-            database_url,
-            f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT {connection_limit}',
+        grants = (
             f'GRANT USAGE ON SCHEMA public TO "{role}"',
             f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
             f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        )
+        execute(
+            database_url,
+            f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT {connection_limit}',
+            *(grants if grant else ()),
         )
         created.append(role)
         return role
@@ -33,8 +38,13 @@ def login_roles(database_url: str) -> Iterator[Callable[..., str]]:
     try:
         yield make
     finally:
-        for role in created:
-            execute(database_url, f'DROP OWNED BY "{role}"', f'DROP ROLE "{role}"')
+        for role in reversed(created):
+            execute(
+                database_url,
+                f'REASSIGN OWNED BY "{role}" TO CURRENT_USER',
+                f'DROP OWNED BY "{role}"',
+                f'DROP ROLE "{role}"',
+            )
 
 
 def as_role(url: str, role: str) -> str:

@@ -2,7 +2,7 @@
 enforced alike by add, edit, list and import; every stored instant renders in
 every zone; times in a spring-forward gap move forward, as zoneinfo documents.
 
-The CLI reads the zone from ``TZ`` on each call (``taskcli.dates.local_zone``),
+The CLI reads the zone from ``TZ`` on each call (``taskcli.instants.local_zone``),
 so the in-process runner can switch zones; one test runs real processes too.
 """
 

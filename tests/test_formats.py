@@ -26,7 +26,12 @@ RUNS: dict[str, tuple[str, ...]] = {
     "history": ("history", "{top}"),
     "import": ("import", "-", "--outline"),
     "calc": ("calc", "next", "week"),
+    "annotate": ("annotate", "{top}", "Called back"),
+    "denotate": ("denotate", "{top}", "1"),
     "config": ("config",),
+    "start": ("start", "{top}"),
+    "stop": ("stop", "{child}"),
+    "report": ("report", "time"),
 }
 
 
@@ -63,6 +68,8 @@ def test_every_listed_format_works(cli: Cli, name: str) -> None:
         top = cli.ok("add", "Top", "-q").stdout.strip()
         child = cli.ok("add", "Child", "-p", top, "-q").stdout.strip()
         finished = cli.ok("add", "Finished", "-q").stdout.strip()
+        cli.ok("annotate", top, "Seen")  # for denotate
+        cli.ok("start", child)  # for stop
         cli.ok("done", finished)
         ids = {"top": top, "child": child, "finished": finished}
         args = [arg.format(**ids) for arg in RUNS[name]]

@@ -40,6 +40,8 @@ TASK_TABLES = {
     "task",
     "tag",
     "task_tag",
+    "annotation",
+    "time_interval",
     "operation",
     "change",
     "journal_cursor",
@@ -341,6 +343,35 @@ def test_models_match_migrations(blank_url: str) -> None:
     assert metadata_diff(blank_url) != []  # the comparison sees a missing schema
     migrated(blank_url)
     assert metadata_diff(blank_url) == []
+
+
+def journal_triggers(url: str, backend: str) -> set[str]:
+    sql = (
+        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+        if backend == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    )
+    return {name for (name,) in execute(url, sql)[0] if name.startswith("journal_")}
+
+
+def triggers_for(*tables: str) -> set[str]:
+    return {f"journal_{t}_{e}" for t in tables for e in ("insert", "update", "delete")}
+
+
+def test_each_revision_journals_the_tables_it_has(blank_url: str, backend: str) -> None:
+    """0003 makes triggers for task, tag and task_tag only (``annotation`` comes in 0005);
+    downgrading to 0004 or 0003 leaves exactly those; upgrading adds annotation's again."""
+    cli = Cli(url=blank_url, env={})
+    cli.ok("db", "upgrade", "0003")
+    assert journal_triggers(blank_url, backend) == triggers_for("task", "tag", "task_tag")
+    cli.ok("db", "upgrade")
+    everything = triggers_for("task", "tag", "task_tag", "annotation", "time_interval")
+    assert journal_triggers(blank_url, backend) == everything
+    for target in ("0004", "0003"):
+        cli.ok("db", "downgrade", target, "--yes")
+        assert journal_triggers(blank_url, backend) == triggers_for("task", "tag", "task_tag")
+    cli.ok("db", "upgrade")
+    assert journal_triggers(blank_url, backend) == everything
 
 
 # --- SQLite backups --------------------------------------------------------------

@@ -29,8 +29,8 @@ from taskhelpers import (
     run_shell,
 )
 
-from taskcli.domain import validate_title
 from taskcli.errors import UsageError
+from taskcli.validation import validate_title
 
 # Accepted by ``add``: markup look-alikes, a long word.
 MARKUP_TITLES = (

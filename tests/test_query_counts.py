@@ -8,7 +8,7 @@ noticed here, and they must be the same for 10 tasks and for 1,000.
 from __future__ import annotations
 
 import pytest
-from support import Cli
+from support import Cli, execute
 from taskhelpers import chain_forest, count_statements, insert_tasks
 
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "list-tag": ("list", "--tag", "bulk", "--sort", "priority"),
     "list-under": ("list", "--under", "1", "--tag", "-bulk", "--sort", "due,-priority"),
     "list-path": ("list", "--columns", "id,title,path"),
+    "list-active": ("list", "--active"),  # an EXISTS inside the same selection
     "tree-json": ("tree", "-f", "json"),
     "tree-all": ("tree", "--all"),
     "subtree-json": ("tree", "1", "-f", "json"),
@@ -38,12 +39,16 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list-tag": 5,
         "list-under": 5,  # the subtree is a recursive CTE inside the same three selections
         "list-path": 6,  # ... and every ancestor's title, for all paths at once
+        "list-active": 5,
         "tree-json": 5,  # BEGIN, schema, shape, all tags, shown rows in output order
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
-        "show": 7,  # BEGIN, schema, task and subtasks + tags + progress, ancestors (2)
-        "show-json": 7,
-        "export": 5,  # BEGIN, schema, identity (source), all tags, all task records (streamed)
+        # BEGIN, schema, task and subtasks + tags + progress, ancestors (2),
+        # annotations, intervals (time spent)
+        "show": 9,
+        "show-json": 9,
+        # BEGIN, schema, identity (source), all tags, all annotations, all task records (streamed)
+        "export": 6,
     },
     "postgresql": {
         "list": 1,  # tasks with their tags and progress in one statement
@@ -51,14 +56,22 @@ EXPECTED: dict[str, dict[str, int]] = {
         "list-tag": 1,
         "list-under": 1,
         "list-path": 2,
+        "list-active": 1,
         "tree-json": 3,
         "tree-all": 2,
         "subtree-json": 3,
-        "show": 2,
-        "show-json": 2,
-        "export": 3,
+        "show": 4,
+        "show-json": 4,
+        "export": 4,
     },
 }
+
+
+# Every task not yet started gets a running interval (``list --active`` lists them all).
+_START_ALL = (
+    "INSERT INTO time_interval (task_id, started_at) SELECT id, created_at FROM task "
+    "WHERE id NOT IN (SELECT task_id FROM time_interval)"
+)
 
 
 def _counts(cli: Cli) -> dict[str, int]:
@@ -78,8 +91,10 @@ def test_statement_counts_do_not_depend_on_task_count(
     """10 tasks and 1,000 tasks, forests ``depth`` levels deep: the same, pinned counts."""
     forest = chain_forest(1000, depth)
     insert_tasks(db_url, forest[:10])
+    execute(db_url, _START_ALL)
     small = _counts(cli)
     insert_tasks(db_url, forest[10:])
+    execute(db_url, _START_ALL)
     assert len(cli.ok("list", "--status", "all", "-f", "ids").stdout.split()) == 1000
     large = _counts(cli)
     assert small == large

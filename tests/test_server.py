@@ -381,3 +381,21 @@ def test_the_suite_switch_sends_subprocesses_to_the_session_server(
     result = run_subprocess(["list"], env={"TASKCLI_DATABASE_URL": f"sqlite:///{tmp_path}/t.db"})
     assert result.returncode == 0, result.stderr
     assert session.served() == before + 2
+
+
+def test_preload_imports_every_module_a_command_runs() -> None:
+    """What the server did not import, every served command imports again in its child."""
+    code = """
+import pkgutil, sys
+import taskcli
+from taskcli.server.daemon import preload
+preload()
+names = [m.name for m in pkgutil.walk_packages(taskcli.__path__, "taskcli.")]
+wanted = [n for n in names if n.startswith(("taskcli.services.", "taskcli.render", "taskcli.cli."))]
+print("\\n".join(sorted(n for n in wanted if n not in sys.modules)))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []

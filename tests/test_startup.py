@@ -191,7 +191,7 @@ except SystemExit:
         for mode in ("lazy", "all")
     ]
     assert outputs[0] == outputs[1]
-    assert "  import   Import tasks" in outputs[0]
+    assert "  import    Import tasks" in outputs[0]  # aligned after "annotate", "denotate"
 
 
 CLIENT_PROBE = """

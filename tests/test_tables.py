@@ -15,6 +15,8 @@ PAIRS = [
     (tables.task, models.Task.__table__),
     (tables.tag, models.Tag.__table__),
     (tables.task_tag, models.TaskTag.__table__),
+    (tables.annotation, models.Annotation.__table__),
+    (tables.interval, models.Interval.__table__),
 ]
 
 
@@ -60,7 +62,7 @@ def test_core_tables_match_the_models(core: Table, model: Table) -> None:
 
 def test_core_metadata_holds_every_task_table() -> None:
     """No table the queries use is missing; the naming convention is shared."""
-    assert set(tables.metadata.tables) == {"task", "tag", "task_tag"}
+    assert set(tables.metadata.tables) == {"task", "tag", "task_tag", "annotation", "time_interval"}
     assert tables.metadata.naming_convention == models.metadata.naming_convention
     assert query_task is tables.task
 

@@ -17,7 +17,8 @@ from taskcli.cli._output import console
 from taskcli.cli._runtime import execute
 from taskcli.config import Settings, parse_database_url
 from taskcli.domain import StatusFilter, TaskFilter
-from taskcli.layout import task_table, task_tree
+from taskcli.layout_table import task_table
+from taskcli.layout_tree import task_tree
 from taskcli.render_rich import ansi_styler
 from taskcli.services.reading import get_tree, list_tasks
 

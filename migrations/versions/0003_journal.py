@@ -10,7 +10,8 @@ while no operation is open (other tools, undo itself) are not journaled.
 The triggers come from ``taskcli/db/journal_triggers.py``, which reads the
 column lists from the schema as it is when a revision runs; every later
 revision that changes task, tag or task_tag calls
-``recreate_journal_triggers()`` from it.
+``recreate_journal_triggers()`` from it. Tables journaled later (``annotation``,
+revision 0005) do not exist here, so they get no triggers from this revision.
 
 Revision ID: 0003
 Revises: 0002

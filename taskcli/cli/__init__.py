@@ -65,6 +65,26 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "redo": ("taskcli.cli.journal", "Re-apply what undo reverted (until you make a new change)."),
     "log": ("taskcli.cli.journal", "List the journaled commands, newest first."),
     "history": ("taskcli.cli.journal", "Show one task's changes over time, field by field."),
+    "annotate": (
+        "taskcli.cli.annotations",
+        "Add a dated annotation to a task (shown by show and history; exported).",
+    ),
+    "denotate": (
+        "taskcli.cli.annotations",
+        "Remove one annotation from a task, by its number in show or by its text.",
+    ),
+    "start": (
+        "taskcli.cli.timing",
+        "Start working on tasks: time runs until stop (or done); one command, one undo.",
+    ),
+    "stop": (
+        "taskcli.cli.timing",
+        "Stop working on tasks: their running time is added to their total.",
+    ),
+    "report": (
+        "taskcli.cli.timing",
+        "Report time spent (report time): seconds per tag or per root task, most first.",
+    ),
     "import": (
         "taskcli.cli.transfer",
         "Import tasks in one transaction: all of them or, on any error, none.",
@@ -191,7 +211,7 @@ def _command_line(argv: list[str]) -> str:
 
 
 def _masked_url(raw: str) -> str:
-    from taskcli.config import parse_database_url
+    from taskcli.database_url import parse_database_url
     from taskcli.errors import InvalidDatabaseUrl
 
     try:

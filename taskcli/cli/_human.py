@@ -20,25 +20,26 @@ TextLayout = Callable[[int | None, Callable[[str], int]], str]
 def task_table(
     views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
 ) -> None:
-    from taskcli import layout
+    from taskcli.layout import plain
+    from taskcli.layout_table import task_table
 
     def rich() -> RenderableType:
         from taskcli.render_rich import TaskTable
 
         return TaskTable(views, now=now, columns=columns)
 
-    styled(lambda: layout.task_table(views, now=now, style=layout.plain, columns=columns), rich)
+    styled(lambda: task_table(views, now=now, style=plain, columns=columns), rich)
 
 
 def task_forest(nodes: Sequence[TreeNode], *, now: datetime) -> None:
-    from taskcli import layout
+    from taskcli.layout_tree import task_tree
 
     def rich() -> RenderableType:
         from taskcli.render_rich import TaskForest
 
         return TaskForest(nodes, now=now)
 
-    styled(lambda: layout.task_tree(nodes, now=now), rich)
+    styled(lambda: task_tree(nodes, now=now), rich)
 
 
 def task_detail(detail: TaskDetail) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import typer
 
 from taskcli.config import Settings, resolve_settings
-from taskcli.domain import journal_user_name
+from taskcli.validation import journal_user_name
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import typer
 
 from taskcli.cli._output import write
 from taskcli.cli._runtime import run
-from taskcli.domain import NewTask, validate_title
+from taskcli.domain import NewTask
 from taskcli.errors import UsageError
+from taskcli.validation import validate_title
 
 PROGRESS_THRESHOLD = 1_000
 

@@ -8,21 +8,10 @@ from typing import Annotated
 
 import typer
 
-from taskcli.cli import filters
 from taskcli.cli._boundary import guarded
 from taskcli.cli._invocation import settings_of
 from taskcli.cli._runtime import run
-from taskcli.cli.filters import (
-    AnyTag,
-    DueBefore,
-    MinPriority,
-    Overdue,
-    ParentFilter,
-    Search,
-    StatusOption,
-    TagFilter,
-    UnderFilter,
-)
+from taskcli.cli.filters import FilterOptions, filter_options
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import (
     ListFormat,
@@ -34,7 +23,6 @@ from taskcli.cli.options import (
 from taskcli.domain import (
     LIST_COLUMNS,
     MAX_COUNT,
-    StatusFilter,
     parse_columns,
     parse_sort,
     validate_task_id,
@@ -80,17 +68,11 @@ ListFormatOption = Annotated[
 
 @app.command("list")
 @guarded
+@filter_options()
 def list_command(
     ctx: typer.Context,
-    status: StatusOption = StatusFilter.PENDING,
-    tag: TagFilter = None,
-    any_tag: AnyTag = None,
-    priority: MinPriority = None,
-    due_before: DueBefore = None,
-    overdue: Overdue = False,
-    search: Search = None,
-    parent: ParentFilter = None,
-    under: UnderFilter = None,
+    *,
+    filters: FilterOptions,
     roots: Roots = False,
     sort: Sort = None,
     reverse: Reverse = False,
@@ -102,23 +84,9 @@ def list_command(
     from taskcli.services.reading import list_tasks
 
     settings = settings_of(ctx)
-    chosen_columns = parse_columns(columns) if columns is not None else None
-    if chosen_columns is not None and format is not ListFormat.TABLE:
-        raise UsageError("--columns applies to the table format only")
-    if chosen_columns is None and format is ListFormat.TABLE and settings.list_columns:
-        chosen_columns = parse_columns(settings.list_columns)
+    chosen_columns = _columns(columns, format, settings.list_columns)
     task_filter = replace(
-        filters.task_filter(
-            status=status,
-            tag=tag,
-            any_tag=any_tag,
-            priority=priority,
-            due_before=due_before,
-            overdue=overdue,
-            search=search,
-            parent=parent,
-            under=under,
-        ),
+        filters.task_filter(),
         roots=roots,
         sort=parse_sort(sort if sort is not None else settings.list_sort),
         reverse=reverse,
@@ -136,6 +104,18 @@ def list_command(
         paths=chosen_columns is not None and "path" in chosen_columns,
     )
     chosen.task_list(views, now=now, columns=chosen_columns)
+
+
+def _columns(
+    columns: str | None, format: ListFormat, configured: str | None
+) -> tuple[str, ...] | None:
+    """The table's columns: ``--columns``, else the config file's (``None``: automatic)."""
+    chosen = parse_columns(columns) if columns is not None else None
+    if chosen is not None and format is not ListFormat.TABLE:
+        raise UsageError("--columns applies to the table format only")
+    if chosen is None and format is ListFormat.TABLE and configured:
+        chosen = parse_columns(configured)
+    return chosen
 
 
 @app.command("tree")

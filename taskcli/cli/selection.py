@@ -1,4 +1,5 @@
-"""Task ids as typed: plain ids, inclusive ranges (``3-7``) and ``-`` (ids from stdin).
+"""Task ids as typed: plain ids, inclusive ranges (``3-7``) and ``-`` (ids from stdin),
+alone or with ``--where-*`` filters (a ``Selection``).
 
 Everything is parsed and checked before the command touches the database, so a
 bad token exits 2 with nothing changed. Stdlib only: ``--help`` stays instant.
@@ -9,9 +10,14 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from taskcli.domain import validate_task_id
+from taskcli.domain import TaskFilter, validate_task_id
 from taskcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from taskcli.services.targets import Selection
 
 # A range bigger than this is almost surely a typo (``3-70000`` for ``3-7``).
 MAX_RANGE = 10_000
@@ -60,6 +66,18 @@ def select_ids(tokens: Iterable[str], read_stdin: Callable[[], str] | None = Non
     if len(unique) > MAX_IDS:
         raise UsageError(f"{len(unique)} task ids given; at most {MAX_IDS} per command")
     return unique
+
+
+def selection_of(tokens: list[str] | None, where: TaskFilter | None) -> Selection:
+    """Ids as typed and the filter: ids alone, a filter alone (every match), or both (AND)."""
+    from taskcli.services.targets import Selection
+
+    if where is None:
+        if not tokens:
+            raise UsageError("no task ids given: give ids, ranges (3-7), - or --where-* filters")
+        return Selection(ids=tuple(select_ids(tokens)))
+    ids = tuple(select_ids(tokens)) if tokens else ()
+    return Selection(ids=ids, task_filter=where, now=datetime.now().astimezone())
 
 
 def _checked(value: int, token: str) -> int:

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._output import write, write_stdout
 from taskcli.cli._runtime import run
-from taskcli.cli.formats import counted, formatter
+from taskcli.cli.format_human import counted
+from taskcli.cli.formats import formatter
 from taskcli.cli.options import TextFormat, TextFormatOption
 from taskcli.errors import UsageError
+
+if TYPE_CHECKING:
+    from taskcli.domain import Annotation
+    from taskcli.import_file import ImportForm
+    from taskcli.records import ImportReport
 
 
 class ImportSource(StrEnum):
@@ -61,11 +67,18 @@ def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
 
     written = 0
 
-    def sink(view: object, external_id: str | None) -> None:
+    def sink(view: object, external_id: str | None, annotations: Sequence[Annotation]) -> None:
         nonlocal written
         if written == 0:
             write(render.export_header())
-        write(render.export_record(view, external_id, first=written == 0))  # type: ignore[arg-type]
+        write(
+            render.export_record(
+                view,  # type: ignore[arg-type]
+                external_id,
+                first=written == 0,
+                annotations=annotations,
+            )
+        )
         written += 1
 
     count, source = run(ctx, export_tasks, write=False, sink=sink)
@@ -104,35 +117,34 @@ def import_command(
     Tasks already here (the same external id, or the same task of the same
     exported database) are updated where the file differs, never added twice.
     """
-    from taskcli.records import ImportReport, export_source, load_json, parse_export
+    from taskcli.import_file import parse_import_file
     from taskcli.services.transfer import import_records
 
-    if outline and from_format is not ImportSource.TASKCLI:
+    form = _import_form(from_format, outline)
+    parsed = parse_import_file(_read(source), form)
+    report = run(
+        ctx, import_records, write=True, records=parsed.records, source=parsed.source, as_new=as_new
+    )
+    report.skipped, report.notes = parsed.skipped, parsed.notes
+    _show_import_report(report, format)
+
+
+def _import_form(from_format: ImportSource, outline: bool) -> ImportForm:
+    """``--outline`` is a form of its own: given with ``--from``, which one is meant is unclear."""
+    from taskcli.import_file import ImportForm
+
+    if not outline:
+        return ImportForm(from_format.value)
+    if from_format is not ImportSource.TASKCLI:
         raise UsageError("give either --outline or --from, not both")
-    text = _read(source)
-    report_extra = ImportReport()
-    origin: str | None = None
-    if outline:
-        from taskcli.outline import parse_outline
+    return ImportForm.OUTLINE
 
-        records = parse_outline(text)
-    elif from_format is ImportSource.TASKWARRIOR:
-        from taskcli.taskwarrior import parse_taskwarrior
 
-        records, skipped, dependencies = parse_taskwarrior(text)
-        report_extra.skipped = dict(skipped)
-        if dependencies:
-            report_extra.notes.append(
-                f"{dependencies} dependenc{'y' if dependencies == 1 else 'ies'} kept as note lines"
-            )
-    else:
-        document = load_json(text, "the file")
-        records = parse_export(document)
-        origin = export_source(document)
-    report = run(ctx, import_records, write=True, records=records, source=origin, as_new=as_new)
-    report.skipped, report.notes = report_extra.skipped, report_extra.notes
+def _show_import_report(report: ImportReport, format: TextFormat) -> None:
+    """The summary (or JSON document) on stdout; reopened tasks on stderr, so stdout stays
+    the summary it was."""
     formatter(format).import_report(report)
-    if report.reopened:  # on stderr: stdout stays the summary (or JSON document) it was
+    if report.reopened:
         print_message(
             f"Reopened {counted(len(report.reopened), 'task')} so no done task holds pending work"
         )

@@ -159,7 +159,11 @@ def _asyncpg_arguments(parameters: Mapping[str, str], connect_timeout: float) ->
         "server_settings": server_settings,
     }
     tls = {key: parameters[key] for key in _SSL_PARAMETERS if key in parameters}
-    if tls:
+    if tls.get("sslrootcert") == "system":
+        from taskcli.db.tls import system_trust_context
+
+        arguments["ssl"] = system_trust_context(tls)
+    elif tls:
         # Host, user and password still come as keywords (they take precedence).
         arguments["dsn"] = "postgresql://?" + urlencode(tls)
     return arguments

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
 
-from taskcli.config import DatabaseUrl
+from taskcli.database_url import DatabaseUrl
 from taskcli.db import files
 from taskcli.errors import (
     Conflict,
@@ -100,8 +100,7 @@ def translate_driver_errors(url: DatabaseUrl, *, lock_timeout: float) -> Iterato
             raise
         raise translated from error
     except (OSError, TimeoutError) as error:
-        reason = "timed out" if isinstance(error, TimeoutError) else _first_line(error)
-        raise DatabaseUnreachable(f"cannot connect to {url}: {reason}") from error
+        raise DatabaseUnreachable(f"cannot connect to {url}: {_os_reason(error)}") from error
     except Exception as error:
         # asyncpg may raise its own exceptions while connecting.
         translated = _translate_known(error, url, lock_timeout)
@@ -127,6 +126,9 @@ def _translate_known(
 ) -> TaskcliError | None:
     if orig is None:
         return None
+    if _CLIENT_CONFIGURATION in (type(orig).__name__, type(orig.__cause__).__name__):
+        # asyncpg's own check of the connection options, e.g. a missing root.crt.
+        return DatabaseUnreachable(f"cannot connect to {url}: {_first_line(orig)}")
     sqlstate = getattr(orig, "sqlstate", None)
     if isinstance(sqlstate, str) and sqlstate:
         return _translate_postgres(orig, sqlstate, url, lock_timeout, statement)
@@ -213,6 +215,22 @@ def _permission_denied(
     return PermissionDenied(
         f"permission denied for {kind} {name} (ask the schema owner for SELECT)"
     )
+
+
+_CLIENT_CONFIGURATION = "ClientConfigurationError"
+# OpenSSL's words when a client certificate comes without a private key that fits it.
+_PEM_LIB = "PEM lib"
+
+
+def _os_reason(error: OSError | TimeoutError) -> str:
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    if _PEM_LIB in str(error):
+        return (
+            "the client certificate's private key cannot be loaded "
+            "(give sslkey, or put it in ~/.postgresql/postgresql.key)"
+        )
+    return _first_line(error)
 
 
 def _first_line(error: BaseException | None) -> str:

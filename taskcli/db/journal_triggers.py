@@ -1,12 +1,15 @@
-"""The journal's triggers on task, tag and task_tag, made from the schema as it is.
+"""The journal's triggers on the journaled tables (``KEYS``), made from the schema as it is.
 
-Every revision that adds, drops or renames a column of task, tag or task_tag
-(or recreates one of them, as SQLite batch mode does) must end with
+Every revision that adds, drops or renames a column of a journaled table (or
+adds one, or recreates one, as SQLite batch mode does) must end with
 ``recreate_journal_triggers()``: SQLite's row triggers name each column they
 capture, so a trigger written before the change would miss a new column or
 fail on a dropped one. The column lists are read from the database at the
 moment a revision runs, never copied by hand. PostgreSQL's statement-level
 triggers capture whole rows (``to_jsonb``); recreating them is harmless.
+A journaled table that does not exist yet (revision 0003 runs before 0005
+adds ``annotation``) gets no triggers: each revision makes them for the
+tables as they are at that revision.
 
 Changes are filed under the operation the running command opened: on
 PostgreSQL a transaction-local setting (``taskcli.operation_id``), on SQLite
@@ -25,6 +28,9 @@ KEYS = {
     "task": "{row}.id",
     "tag": "{row}.id",
     "task_tag": "{row}.task_id || ':' || {row}.tag_id",
+    # Keyed under their task, so a task's history finds them by prefix.
+    "annotation": "{row}.task_id || ':' || {row}.id",
+    "time_interval": "{row}.task_id || ':' || {row}.id",
 }
 EVENTS = ("insert", "update", "delete")
 CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
@@ -35,7 +41,9 @@ CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
 # its own function; all three are shared by the three tables.
 PG_KEY = (
     "CASE WHEN TG_TABLE_NAME = 'task_tag' "
-    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'tag_id') ELSE {row} ->> 'id' END"
+    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'tag_id') "
+    "WHEN TG_TABLE_NAME IN ('annotation', 'time_interval') "
+    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'id') ELSE {row} ->> 'id' END"
 )
 PG_OPERATION = "nullif(current_setting('taskcli.operation_id', true), '')::bigint"
 PG_FUNCTIONS = {
@@ -69,10 +77,11 @@ PG_TRANSITIONS = {
 
 def create_journal_triggers() -> None:
     """Create the triggers for the schema as it is now (run inside a revision)."""
+    tables = _existing_tables()
     if _postgresql():
         for event in EVENTS:
             op.execute(_pg_function(event))
-            for table in KEYS:
+            for table in tables:
                 op.execute(
                     f"CREATE TRIGGER journal_{table}_{event} AFTER {event.upper()} ON {table} "
                     f"REFERENCING {PG_TRANSITIONS[event]} "
@@ -80,7 +89,7 @@ def create_journal_triggers() -> None:
                 )
         return
     inspector = sa.inspect(op.get_bind())
-    for table in KEYS:
+    for table in tables:
         columns = [column["name"] for column in inspector.get_columns(table)]
         for statement in _sqlite_triggers(table, columns):
             op.execute(statement)
@@ -88,21 +97,28 @@ def create_journal_triggers() -> None:
 
 def drop_journal_triggers() -> None:
     """Drop the triggers (those a batch-mode table copy left behind included)."""
+    tables = _existing_tables()
     if _postgresql():
         for event in EVENTS:
-            for table in KEYS:
+            for table in tables:
                 op.execute(f"DROP TRIGGER IF EXISTS journal_{table}_{event} ON {table}")
             op.execute(f"DROP FUNCTION IF EXISTS taskcli_journal_{event}()")
         return
-    for table in KEYS:
+    for table in tables:
         for event in EVENTS:
             op.execute(f"DROP TRIGGER IF EXISTS journal_{table}_{event}")
 
 
 def recreate_journal_triggers() -> None:
-    """Call at the end of every revision that changes task, tag or task_tag."""
+    """Call at the end of every revision that changes (or adds) a journaled table."""
     drop_journal_triggers()
     create_journal_triggers()
+
+
+def _existing_tables() -> list[str]:
+    """The journaled tables this revision's schema has (in ``KEYS`` order)."""
+    present = set(sa.inspect(op.get_bind()).get_table_names())
+    return [table for table in KEYS if table in present]
 
 
 def _postgresql() -> bool:

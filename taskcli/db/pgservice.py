@@ -14,7 +14,7 @@ import configparser
 from collections.abc import Mapping
 from pathlib import Path
 
-from taskcli.config import CONNECTION_PARAMETERS, check_connection_parameter
+from taskcli.database_url import CONNECTION_PARAMETERS, check_connection_parameter
 from taskcli.errors import InvalidDatabaseUrl
 
 # Connection fields a service may set, besides the URL's query parameters.

@@ -10,11 +10,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from taskcli.config import DatabaseUrl
+from taskcli.database_url import DatabaseUrl
 from taskcli.errors import DatabaseCorrupt, SchemaMismatch
 
 #: Every revision in ``migrations/versions``, oldest first; the last is head.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 UPGRADE_HINT = 'run "taskcli db upgrade"'

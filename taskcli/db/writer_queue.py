@@ -55,6 +55,19 @@ async def wait_for_turn(descriptor: int, seconds: float) -> None:
     """
     if _try_lock(descriptor):
         return
+    acquired = _lock_in_thread(descriptor)
+    try:
+        await asyncio.wait_for(asyncio.shield(acquired), seconds)
+    except TimeoutError:
+        acquired.cancel()
+        raise DatabaseLocked(
+            f"database is busy (locked by another process for more than {seconds:g}s)"
+        ) from None
+
+
+def _lock_in_thread(descriptor: int) -> asyncio.Future[None]:
+    """A future settled (with the lock, or the error) once a daemon thread's blocking
+    ``flock`` on a duplicate of ``descriptor`` returns."""
     loop = asyncio.get_running_loop()
     acquired: asyncio.Future[None] = loop.create_future()
 
@@ -79,13 +92,7 @@ async def wait_for_turn(descriptor: int, seconds: float) -> None:
             os.close(duplicate)
 
     threading.Thread(target=block, name="taskcli-writer-queue", daemon=True).start()
-    try:
-        await asyncio.wait_for(asyncio.shield(acquired), seconds)
-    except TimeoutError:
-        acquired.cancel()
-        raise DatabaseLocked(
-            f"database is busy (locked by another process for more than {seconds:g}s)"
-        ) from None
+    return acquired
 
 
 def release(descriptor: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import insert
 from sqlmodel import col
@@ -32,24 +33,10 @@ async def add_tasks(
         await require_task(session, template.parent_id)
         await check_room_below(session, template.parent_id, height=1)
     tag_ids = list((await ensure_tags(session, template.tags)).values())
-    now = utcnow()
-    shared = {
-        "note": template.note,
-        "status": Status.PENDING.value,
-        "priority": int(template.priority),
-        "due": template.due,
-        "parent_id": template.parent_id,
-        "created_at": now,
-        "updated_at": now,
-    }
+    shared = _shared_columns(template)
     ids: list[int] = []
     for start in range(0, len(titles), BATCH_SIZE):
-        batch = [{"title": title, **shared} for title in titles[start : start + BATCH_SIZE]]
-        # Ids are assigned in VALUES order within one statement, so sorting the
-        # RETURNING rows restores line order (and avoids SQLAlchemy's much slower
-        # row-by-row path that ``sort_by_parameter_order`` takes here).
-        result = await session.exec(insert(Task).returning(col(Task.id)), params=batch)
-        batch_ids = sorted(int(row[0]) for row in result.all())
+        batch_ids = await _insert_batch(session, titles[start : start + BATCH_SIZE], shared)
         if tag_ids:
             links = [
                 {"task_id": task_id, "tag_id": tag_id}
@@ -61,3 +48,29 @@ async def add_tasks(
         if on_progress is not None:
             on_progress(len(ids))
     return ids
+
+
+def _shared_columns(template: NewTask) -> dict[str, Any]:
+    """Every column but the title: the same for each task of one ``add -``."""
+    now = utcnow()
+    return {
+        "note": template.note,
+        "status": Status.PENDING.value,
+        "priority": int(template.priority),
+        "due": template.due,
+        "parent_id": template.parent_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _insert_batch(
+    session: AsyncSession, titles: Sequence[str], shared: dict[str, Any]
+) -> list[int]:
+    """One multi-row INSERT ... RETURNING; the new ids in the titles' order."""
+    batch = [{"title": title, **shared} for title in titles]
+    # Ids are assigned in VALUES order within one statement, so sorting the
+    # RETURNING rows restores line order (and avoids SQLAlchemy's much slower
+    # row-by-row path that ``sort_by_parameter_order`` takes here).
+    result = await session.exec(insert(Task).returning(col(Task.id)), params=batch)
+    return sorted(int(row[0]) for row in result.all())

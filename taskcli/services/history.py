@@ -60,7 +60,7 @@ async def list_operations(session: AsyncSession, *, limit: int) -> list[Operatio
 
 
 async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEntry]:
-    """Every journaled change to one task (and its tags), oldest first.
+    """Every journaled change to one task (its tags and annotations too), oldest first.
 
     ``TaskNotFound`` for an id with no journal and no row: it never existed
     (a deleted task keeps its history; a task older than the journal has none).
@@ -80,7 +80,8 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
         .where(
             or_(
                 (_change.c.table_name == "task") & (_change.c.row_key == str(task_id)),
-                (_change.c.table_name == "task_tag") & _change.c.row_key.startswith(f"{task_id}:"),
+                _change.c.table_name.in_(("task_tag", "annotation", "time_interval"))
+                & _change.c.row_key.startswith(f"{task_id}:"),
             )
         )
         .order_by(_change.c.id),
@@ -97,6 +98,14 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
             field = FieldChange("tag", None if new else name, name if new else None)
             _merge(entries, change, "changed", (field,))
             continue
+        if change.table_name == "annotation":
+            # Annotations are added and removed, never edited: old or new is the text.
+            texts = ((old or {}).get("text"), (new or {}).get("text"))
+            _merge(entries, change, "changed", (FieldChange("annotation", *texts),))
+            continue
+        if change.table_name == "time_interval":
+            _merge(entries, change, "changed", _interval_fields(old, new))
+            continue
         kind = "created" if old is None else "deleted" if new is None else "changed"
         fields = tuple(
             FieldChange(
@@ -107,6 +116,25 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
         )
         _merge(entries, change, kind, fields)
     return entries
+
+
+def _interval_fields(
+    old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> tuple[FieldChange, ...]:
+    """``started`` and ``stopped`` (ISO times) as ``start``/``stop``/``done`` made them; a
+    removed interval (its task deleted) as ``interval`` with its old ``start/stop``."""
+    before, after = old or {}, new or {}
+    start, stop = (_shown("due", after.get(n)) for n in ("started_at", "stopped_at"))
+    if new is None:
+        began, ended = (_shown("due", before.get(n)) for n in ("started_at", "stopped_at"))
+        span = f"{began}/{ended or '..'}"
+        return (FieldChange("interval", span, None),)
+    fields: list[FieldChange] = []
+    if old is None:
+        fields.append(FieldChange("started", None, start))
+    if after.get("stopped_at") != before.get("stopped_at"):
+        fields.append(FieldChange("stopped", _shown("due", before.get("stopped_at")), stop))
+    return tuple(fields)
 
 
 def _merge(

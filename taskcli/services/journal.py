@@ -225,7 +225,12 @@ async def _apply(
     if not force:
         for table, net in nets.items():
             for (row_key,) in await _run(session, _conflict_statement(net), params):
-                what = {"task": "task", "tag": "tag"}.get(table, "tag link")
+                what = {
+                    "task": "task",
+                    "tag": "tag",
+                    "annotation": "annotation",
+                    "time_interval": "interval",
+                }.get(table, "tag link")
                 raise refusal(
                     f"{what} {row_key} was changed since; use --force to {refusal.verb} it anyway"
                 )
@@ -281,6 +286,8 @@ def _conflict_statement(net: Net) -> str:
 async def _restore(session: AsyncSession, nets: dict[str, Net], params: dict[str, Any]) -> None:
     """Put every row into its target state, tables in an order the foreign keys accept."""
     await _delete(session, nets["task_tag"], params)
+    await _delete(session, nets["annotation"], params)
+    await _delete(session, nets["time_interval"], params)
     await _insert(session, nets["tag"], params)
     await _update(session, nets["tag"], params)
     await _insert(session, nets["task"], params)
@@ -288,6 +295,10 @@ async def _restore(session: AsyncSession, nets: dict[str, Net], params: dict[str
     await _delete(session, nets["task"], params)
     await _delete(session, nets["tag"], params, unused_only=True)
     await _insert(session, nets["task_tag"], params)
+    await _insert(session, nets["annotation"], params)  # after their tasks
+    await _update(session, nets["annotation"], params)
+    await _insert(session, nets["time_interval"], params)
+    await _update(session, nets["time_interval"], params)
 
 
 async def _delete(

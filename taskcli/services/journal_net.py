@@ -15,6 +15,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "task": ("id",),
     "tag": ("id",),
     "task_tag": ("task_id", "tag_id"),
+    "annotation": ("task_id", "id"),  # row key "task_id:id", like the trigger's
+    "time_interval": ("task_id", "id"),
 }
 
 

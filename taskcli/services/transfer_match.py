@@ -22,6 +22,7 @@ from taskcli.errors import DatabaseCorrupt, UsageError
 from taskcli.queries import TASK_COLUMNS, task
 from taskcli.records import ImportRecord
 from taskcli.services._common import rows, tags_by_task
+from taskcli.services.transfer_annotations import annotation_set, annotations_by_task
 
 _identity = table("database_identity", column("id"), column("uuid"))
 
@@ -56,43 +57,57 @@ async def match_records(
     session: AsyncSession, records: Sequence[ImportRecord], source: str | None
 ) -> Matching:
     """Find each record's task here (if any) and the identity a new task would keep."""
-    own = await database_identity(session)
-    own_prefix = f"taskcli:{own}:"
-    by_external: dict[str, int] = {
-        external_id: task_id
-        for external_id, task_id in await rows(
-            session, select(task.c.external_id, task.c.id).where(task.c.external_id.is_not(None))
-        )
-    }
-    ids_here: set[int] = set()
-    if source == own or any((r.external_id or "").startswith(own_prefix) for r in records):
-        ids_here = {task_id for (task_id,) in await rows(session, select(task.c.id))}
+    here = await _tasks_here(session, records, source)
     matching = Matching()
     claimed: dict[int, str] = {}
-    kept = set(by_external)
+    kept = set(here.by_external)
     for record in records:
         candidates = list(_candidates(record, source))
-        for candidate in candidates:
-            found = by_external.get(candidate)
-            if found is None and candidate.startswith(own_prefix):
-                number = candidate.removeprefix(own_prefix)
-                found = int(number) if number.isdigit() and int(number) in ids_here else None
-            if found is not None:
-                if found in claimed:
-                    raise UsageError(
-                        f"record {record.key!r} is the same task as record {claimed[found]!r}"
-                    )
-                claimed[found] = record.key
-                matching.existing[record.key] = found
-                break
-        else:
+        found = next((t for t in map(here.find, candidates) if t is not None), None)
+        if found is None:
             identity = next((c for c in candidates if c not in kept), None)
             if identity is not None:
                 kept.add(identity)
             matching.identities[record.key] = identity
+        elif found in claimed:
+            raise UsageError(f"record {record.key!r} is the same task as record {claimed[found]!r}")
+        else:
+            claimed[found] = record.key
+            matching.existing[record.key] = found
     if matching.existing:
         matching.current = await _current(session, set(matching.existing.values()))
     return matching
+
+
+@dataclass(frozen=True)
+class _TasksHere:
+    """The tasks a record's candidate identities can name here."""
+
+    by_external: dict[str, int]  # external id -> task id
+    own_prefix: str  # ``taskcli:<this database>:``, an export of this database
+    ids: set[int]  # this database's task ids (loaded only when the file may name them)
+
+    def find(self, candidate: str) -> int | None:
+        """The task ``candidate`` names: one carrying it, or one of this database's own."""
+        found = self.by_external.get(candidate)
+        if found is None and candidate.startswith(self.own_prefix):
+            number = candidate.removeprefix(self.own_prefix)
+            found = int(number) if number.isdigit() and int(number) in self.ids else None
+        return found
+
+
+async def _tasks_here(
+    session: AsyncSession, records: Sequence[ImportRecord], source: str | None
+) -> _TasksHere:
+    """Two statements, three when the file may be an export of this very database."""
+    own = await database_identity(session)
+    own_prefix = f"taskcli:{own}:"
+    statement = select(task.c.external_id, task.c.id).where(task.c.external_id.is_not(None))
+    by_external = {external_id: task_id for external_id, task_id in await rows(session, statement)}
+    ids: set[int] = set()
+    if source == own or any((r.external_id or "").startswith(own_prefix) for r in records):
+        ids = {task_id for (task_id,) in await rows(session, select(task.c.id))}
+    return _TasksHere(by_external, own_prefix, ids)
 
 
 def _candidates(record: ImportRecord, source: str | None) -> Iterator[str]:
@@ -103,12 +118,18 @@ def _candidates(record: ImportRecord, source: str | None) -> Iterator[str]:
 
 
 async def _current(session: AsyncSession, ids: set[int]) -> dict[int, dict[str, Any]]:
-    """The compared fields (and tags) of these tasks: two statements whatever their number."""
+    """The compared fields (tags and annotations too) of these tasks: three statements
+    whatever their number."""
     tags = await tags_by_task(session, queries.select_all_tags())
+    annotations = await annotations_by_task(session)
     current: dict[int, dict[str, Any]] = {}
     for row in await rows(session, select(*_FIELDS)):
         if row.id in ids:
-            current[row.id] = {**row._asdict(), "tags": frozenset(tags.get(row.id, ()))}
+            current[row.id] = {
+                **row._asdict(),
+                "tags": frozenset(tags.get(row.id, ())),
+                "annotations": annotation_set(annotations.get(row.id, ())),
+            }
     return current
 
 
@@ -131,4 +152,6 @@ def wanted_fields(
     }
     if record.created_at is not None:
         wanted["created_at"] = record.created_at
+    if record.annotations is not None:  # None: the file says nothing about them
+        wanted["annotations"] = annotation_set(record.annotations)
     return {name: value for name, value in wanted.items() if now_row[name] != value}

@@ -1,0 +1,133 @@
+"""The task fields ``add`` and ``edit`` take: their options, and their values checked
+into a ``NewTask`` or a ``TaskPatch`` before the command touches the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from taskcli.cli.completion import complete_any_task_id
+from taskcli.dates import parse_date
+from taskcli.domain import (
+    UNSET,
+    NewTask,
+    Priority,
+    TaskPatch,
+    validate_note,
+    validate_tag,
+    validate_task_id,
+    validate_title,
+)
+from taskcli.errors import UsageError
+
+Title = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="TITLE...",
+        help="The title; several words are joined by spaces ('-' reads one title per line "
+        "from stdin; '--' ends the options).",
+        show_default=False,
+    ),
+]
+Parent = Annotated[
+    int | None,
+    typer.Option(
+        "--parent",
+        "-p",
+        metavar="ID",
+        help="Make it a subtask of ID.",
+        show_default=False,
+        autocompletion=complete_any_task_id,
+    ),
+]
+Tags = Annotated[
+    list[str] | None,
+    typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).", show_default=False),
+]
+Note = Annotated[
+    str | None, typer.Option("--note", "-n", metavar="TEXT", help="A note.", show_default=False)
+]
+NewTitle = Annotated[
+    str | None, typer.Option("--title", metavar="TITLE", help="New title.", show_default=False)
+]
+NewDue = Annotated[
+    str | None,
+    typer.Option(
+        "--due",
+        "-d",
+        metavar="DATE",
+        help="New due date, or 'none' to clear it.",
+        show_default=False,
+    ),
+]
+TagChanges = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="+TAG|-TAG",
+        help="Add (+a or a) or remove (-b) a tag; repeatable.",
+        show_default=False,
+    ),
+]
+NewNote = Annotated[
+    str | None,
+    typer.Option(
+        "--note", "-n", metavar="TEXT", help="New note ('' clears it).", show_default=False
+    ),
+]
+
+
+def new_task(
+    title: list[str],
+    *,
+    parent: int | None,
+    priority: str | None,
+    due: str | None,
+    tags: list[str] | None,
+    note: str | None,
+) -> NewTask:
+    """``add``'s fields checked; the title ``-`` (titles from stdin) stays as it is."""
+    return NewTask(
+        title="-" if title == ["-"] else validate_title(" ".join(title)),
+        note=validate_note(note) if note is not None else None,
+        priority=Priority.parse(priority) if priority is not None else Priority.NONE,
+        due=parse_date(due) if due is not None else None,
+        tags=frozenset(validate_tag(name) for name in tags or ()),
+        parent_id=validate_task_id(parent) if parent is not None else None,
+    )
+
+
+def task_patch(
+    *,
+    title: str | None,
+    priority: str | None,
+    due: str | None,
+    tags: list[str] | None,
+    note: str | None,
+) -> TaskPatch:
+    """``edit``'s fields checked; a usage error when none is given."""
+    add_tags, remove_tags = _tag_changes(tags or [])
+    patch = TaskPatch(
+        title=validate_title(title) if title is not None else UNSET,
+        note=validate_note(note) if note is not None else UNSET,
+        priority=Priority.parse(priority) if priority is not None else UNSET,
+        due=UNSET if due is None else None if due.strip().lower() == "none" else parse_date(due),
+        add_tags=add_tags,
+        remove_tags=remove_tags,
+    )
+    if patch.is_empty():
+        raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
+    return patch
+
+
+def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:
+    add: set[str] = set()
+    remove: set[str] = set()
+    for change in changes:
+        if change.startswith("-"):
+            remove.add(validate_tag(change[1:]))
+        else:
+            add.add(validate_tag(change.removeprefix("+")))
+    return frozenset(add), frozenset(remove)
