@@ -6,9 +6,10 @@ A round trip is a turn of the conversation: the client sends, then waits for
 the server's answer. The proxy counts each client send that follows server
 data (or opens the connection) and can add ``--delay-ms`` each way, as a
 network would. Each command runs in its own process, as users run it, against
-a fresh database; wall times are medians of ``--runs`` runs of ``list`` and
-``add``. ``--statement-cache`` turns asyncpg's and SQLAlchemy's prepared
-statement caches back on (named statements), to compare with the default.
+a fresh database, with the command server off (``TASKCLI_SERVER=0``); wall
+times are medians of ``--runs`` runs of ``list`` and ``add``.
+``--statement-cache`` turns asyncpg's and SQLAlchemy's prepared statement
+caches back on (named statements), to compare with the default.
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ def start_proxy(target: tuple[str, int], delay: float, counter: Counter) -> int:
     return ready[0]
 
 
+def _environment(url: str) -> dict[str, str]:
+    # The server off: one started from another checkout could answer for this one.
+    return {
+        **os.environ,
+        "TASKCLI_SERVER": "0",
+        "TASKCLI_DATABASE_URL": url,
+        "PYTHONPATH": str(REPO),
+    }
+
+
 def run(url: str, args: tuple[str, ...], cache: bool) -> float:
     code = (CACHE_ON if cache else "") + (
         "import sys; sys.argv[0] = 'taskcli'; from taskcli.main import main; main()"
@@ -102,7 +113,7 @@ def run(url: str, args: tuple[str, ...], cache: bool) -> float:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-c", code, *args],
-        env={**os.environ, "TASKCLI_DATABASE_URL": url, "PYTHONPATH": str(REPO)},
+        env=_environment(url),
         capture_output=True,
         text=True,
         check=False,
@@ -127,7 +138,7 @@ def main() -> None:
         direct = admin.rpartition("/")[0] + f"/{name}"
         subprocess.run(
             [sys.executable, "-m", "taskcli", "db", "upgrade"],
-            env={**os.environ, "TASKCLI_DATABASE_URL": direct, "PYTHONPATH": str(REPO)},
+            env=_environment(direct),
             check=True,
             capture_output=True,
         )

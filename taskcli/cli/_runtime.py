@@ -84,14 +84,18 @@ async def _execute(
 
     with translate_driver_errors(settings.database, lock_timeout=settings.lock_timeout):
         engine = make_engine(settings.database, lock_timeout=settings.lock_timeout, write=write)
+        opening = _journal_opening(settings, entry)
         try:
             session: AsyncSession
-            async with session_scope(engine, write=write) as session:
-                await check_schema(session, settings.database)
+            async with session_scope(engine, write=write, opening=opening) as session:
+                if settings.database.backend == "sqlite":
+                    # PostgreSQL checks as the transaction opens (``db.pg_turns``).
+                    await check_schema(session, settings.database)
                 if entry is None:
                     result = await service(session, **kwargs)
                 else:
-                    result = await _journaled(session, entry, settings, service, kwargs)
+                    opened = opening is not None
+                    result = await _journaled(session, entry, settings, service, kwargs, opened)
                 if write:
                     await _test_hooks.pause_before_commit()
                     await _enter_commit()
@@ -118,17 +122,32 @@ async def _enter_commit() -> None:
     await asyncio.sleep(0)
 
 
+def _journal_opening(settings: Settings, entry: JournalEntry | None) -> str | None:
+    """PostgreSQL: the new operation as SQL sent with the transaction's opening (one turn)."""
+    if entry is None or settings.database.backend != "postgresql":
+        return None
+    from taskcli.services.journal import opening_sql
+
+    return opening_sql(user=entry.user, command=entry.command)
+
+
 async def _journaled(
     session: AsyncSession,
     entry: JournalEntry,
     settings: Settings,
     service: Callable[..., Awaitable[T]],
     kwargs: dict[str, Any],
+    opened: bool,
 ) -> T:
-    """Run a write service with its row changes filed under one new operation."""
+    """Run a write service with its row changes filed under one new operation.
+
+    ``opened``: the transaction's opening filed the operation already.
+    """
     from taskcli.services.journal import close_operation, open_operation
 
-    operation_id = await open_operation(session, user=entry.user, command=entry.command)
+    operation_id = (
+        None if opened else await open_operation(session, user=entry.user, command=entry.command)
+    )
     result = await service(session, **kwargs)
     await close_operation(
         session, operation_id=operation_id, user=entry.user, keep=settings.journal_keep

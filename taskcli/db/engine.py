@@ -8,7 +8,8 @@ Writers on one file queue for their turn first (``writer_queue``), so none
 starves behind the busy handler's polling.
 PostgreSQL: asyncpg, usable behind PgBouncer in session or transaction mode:
 no startup parameter but ``application_name`` (timeouts are set with
-``set_config(..., true)`` as each transaction's first statement), and only
+``set_config(..., true)`` in the query that opens each transaction, together
+with ``BEGIN`` and the schema check: one round trip, ``pg_turns``), and only
 unnamed prepared statements, so nothing outlives a transaction on a server
 connection. Connecting and the first statement share one connect timeout (a
 pooler accepts a client long before it finds a server); "too many
@@ -106,7 +107,13 @@ def make_engine(
         connect_args=_asyncpg_arguments(parameters, connect_timeout),
     )
     idle_ms = idle_in_transaction_timeout_ms() if write or for_migrations else 0
-    _install_postgresql_hooks(engine.sync_engine, lock_timeout=lock_timeout, idle_ms=idle_ms)
+    _install_postgresql_hooks(
+        engine.sync_engine,
+        url,
+        lock_timeout=lock_timeout,
+        idle_ms=idle_ms,
+        for_migrations=for_migrations,
+    )
     _LIMITS[engine.sync_engine] = _PostgresLimits(connect_timeout, lock_timeout)
     return engine
 
@@ -166,17 +173,23 @@ def _unnamed_statement() -> str:
     return ""
 
 
-def _install_postgresql_hooks(engine: Engine, *, lock_timeout: float, idle_ms: int) -> None:
-    # One statement, first in every transaction; transaction-scoped, so a pooler
-    # hands the server connection on unchanged. Readers get no idle timeout (0).
-    settings = (
-        f"SELECT set_config('lock_timeout', '{postgres_lock_timeout_ms(lock_timeout)}', true), "
-        f"set_config('idle_in_transaction_session_timeout', '{idle_ms}', true)"
-    )
+def _install_postgresql_hooks(
+    engine: Engine, url: DatabaseUrl, *, lock_timeout: float, idle_ms: int, for_migrations: bool
+) -> None:
+    # One turn opens every transaction: BEGIN, the transaction-scoped timeouts
+    # (a pooler hands the server connection on unchanged; readers get no idle
+    # timeout, 0) and, for commands, the schema check (``pg_turns``).
+    from taskcli.db import pg_turns
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql(settings)
+    if not for_migrations:
+        # Alembic reflects: migrations keep SQLAlchemy's full first-connect questions.
+        pg_turns.answer_first_connect_from_startup(engine)
+    sql = pg_turns.opening_sql(
+        lock_timeout_ms=postgres_lock_timeout_ms(lock_timeout),
+        idle_ms=idle_ms,
+        check_schema=not for_migrations,
+    )
+    pg_turns.install_opening(engine, sql, url)
 
 
 def postgres_lock_timeout_ms(lock_timeout: float) -> int:
@@ -269,9 +282,20 @@ def _unicode_lower(value: Any) -> Any:
 
 
 @asynccontextmanager
-async def session_scope(engine: AsyncEngine, *, write: bool) -> AsyncIterator[AsyncSession]:
-    """One session, one transaction: committed on success, rolled back on error."""
-    bind = engine.execution_options(**{WRITE_OPTION: True}) if write else engine
+async def session_scope(
+    engine: AsyncEngine, *, write: bool, opening: str | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One session, one transaction: committed on success, rolled back on error.
+
+    ``opening`` (PostgreSQL only): SQL text sent with the transaction's opening,
+    in the same round trip.
+    """
+    from taskcli.db.pg_turns import OPENING_OPTION
+
+    options: dict[str, Any] = {WRITE_OPTION: True} if write else {}
+    if opening is not None:
+        options[OPENING_OPTION] = opening
+    bind = engine.execution_options(**options) if options else engine
     factory = async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)
     async with factory() as session, session.begin():
         limits = _LIMITS.get(engine.sync_engine)

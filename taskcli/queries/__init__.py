@@ -25,6 +25,7 @@ from taskcli.queries.hierarchy import (
     select_progress_for,
     select_subtree,
     subtree_cte,
+    with_tags_and_progress,
 )
 from taskcli.queries.records import iso_text, record_columns, select_in_order
 from taskcli.queries.tasks import (
@@ -66,4 +67,5 @@ __all__ = [
     "task",
     "task_tag",
     "to_view",
+    "with_tags_and_progress",
 ]

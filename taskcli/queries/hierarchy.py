@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CTE, Select, case, func, literal, select
+from sqlalchemy import CTE, Select, Text, case, cast, func, literal, select
 
 from taskcli.domain import MAX_DEPTH, Status
-from taskcli.queries.tasks import select_tasks, task
+from taskcli.queries.tasks import select_tasks, tag, task, task_tag
 
 
 def select_ancestry_for(selection: Select[Any]) -> Select[Any]:
@@ -114,3 +114,37 @@ def select_height(task_id: int) -> Select[Any]:
     """Levels in a task's subtree: 1 for a leaf."""
     subtree = subtree_cte([task_id], "height_subtree")
     return select(func.max(subtree.c.depth) + 1)
+
+
+def with_tags_and_progress(selection: Select[Any], *, progress: bool) -> Select[Any]:
+    """PostgreSQL: the selection plus ``tag_names`` (an array or NULL) and, with
+    ``progress``, ``progress_done`` and ``progress_total`` (NULL without subtasks).
+
+    One statement instead of the selection, ``select_tags_for`` and
+    ``select_progress_for``: each statement is two round trips to the server.
+    Both are aggregated per task for the selection's ids only and joined back
+    at most one row per task, so the selection's order and limit stand.
+    """
+    combined = _with_tag_names(selection)
+    if not progress:
+        return combined
+    rollup = select_progress_for(selection).subquery("task_progress")
+    root_id, done, total = rollup.c
+    return combined.outerjoin_from(task, rollup, root_id == task.c.id).add_columns(
+        done.label("progress_done"), total.label("progress_total")
+    )
+
+
+def _with_tag_names(selection: Select[Any]) -> Select[Any]:
+    ids = selection.with_only_columns(task.c.id).subquery()
+    names = (
+        # text[], not varchar[]: the driver decodes it without asking the server about the type.
+        select(task_tag.c.task_id, func.array_agg(cast(tag.c.name, Text)).label("names"))
+        .join(tag, tag.c.id == task_tag.c.tag_id)
+        .where(task_tag.c.task_id.in_(select(ids.c.id)))
+        .group_by(task_tag.c.task_id)
+        .subquery("task_tag_names")
+    )
+    return selection.outerjoin_from(task, names, names.c.task_id == task.c.id).add_columns(
+        names.c.names.label("tag_names")
+    )

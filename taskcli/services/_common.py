@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CTE, Select, literal, select, text, update
+from sqlalchemy import CTE, Select, literal, select, update
 
 from taskcli import queries
 from taskcli.domain import MAX_DEPTH, Progress, Status, TaskView
@@ -32,7 +32,10 @@ async def lock_tree(session: AsyncSession) -> None:
     PostgreSQL, READ COMMITTED would let two concurrent moves build a cycle.
     """
     if dialect_name(session) == "postgresql":
-        await session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=TREE_LOCK_KEY))  # type: ignore[call-overload]
+        from taskcli.db.pg_turns import execute_unprepared
+
+        # A constant and no result: one round trip by the simple protocol, not two.
+        await execute_unprepared(session, f"SELECT pg_advisory_xact_lock({TREE_LOCK_KEY})")
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -49,6 +52,8 @@ async def load_views(
     session: AsyncSession, selection: Select[Any], *, with_progress: bool = False
 ) -> list[TaskView]:
     """Run a task selection and attach tags (and progress): a fixed number of statements."""
+    if dialect_name(session) == "postgresql":
+        return await _load_views_in_one(session, selection, with_progress)
     task_rows = await rows(session, selection)
     if not task_rows:
         return []
@@ -58,6 +63,23 @@ async def load_views(
         for task_id, done, total in await rows(session, queries.select_progress_for(selection)):
             progress[task_id] = Progress(done=int(done), total=int(total))
     return [queries.to_view(row, tags.get(row.id, ()), progress.get(row.id)) for row in task_rows]
+
+
+async def _load_views_in_one(
+    session: AsyncSession, selection: Select[Any], with_progress: bool
+) -> list[TaskView]:
+    """PostgreSQL: tags and progress come in the selection's own statement (fewer round trips)."""
+    combined = queries.with_tags_and_progress(selection, progress=with_progress)
+    return [
+        queries.to_view(
+            row,
+            row.tag_names or (),
+            Progress(done=int(row.progress_done), total=int(row.progress_total))
+            if with_progress and row.progress_total
+            else None,
+        )
+        for row in await rows(session, combined)
+    ]
 
 
 async def tags_by_task(session: AsyncSession, statement: Any) -> dict[int, list[str]]:
@@ -89,20 +111,30 @@ async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, 
     if not wanted:
         return {}
     # Only the running backend's dialect module is imported (the other costs ~20 ms).
-    statement: Any
+    existing = select(tag.c.name, tag.c.id).where(tag.c.name.in_(wanted))
     if dialect_name(session) == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
-        statement = postgresql_insert(tag)
+        # One statement: the rows it inserts (RETURNING) and those there before.
+        created = (
+            postgresql_insert(tag)
+            .values([{"name": name} for name in wanted])
+            .on_conflict_do_nothing()
+            .returning(tag.c.name, tag.c.id)
+            .cte("created")
+        )
+        found = dict(await rows(session, select(created.c.name, created.c.id).union_all(existing)))
+        if len(found) == len(wanted):
+            return found
+        # A concurrent creator committed a name after this statement's snapshot
+        # was taken: a new snapshot sees it.
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        statement = sqlite_insert(tag)
-    await session.exec(
-        statement.values([{"name": name} for name in wanted]).on_conflict_do_nothing()
-    )
-    found = await rows(session, select(tag.c.name, tag.c.id).where(tag.c.name.in_(wanted)))
-    return {name: tag_id for name, tag_id in found}
+        await session.exec(
+            sqlite_insert(tag).values([{"name": name} for name in wanted]).on_conflict_do_nothing()
+        )
+    return dict(await rows(session, existing))
 
 
 async def check_room_below(session: AsyncSession, parent_id: int, *, height: int) -> None:

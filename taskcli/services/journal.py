@@ -81,44 +81,67 @@ def _postgresql(session: AsyncSession) -> bool:
     return bind is not None and bind.dialect.name == "postgresql"
 
 
+# The operation's id is read back from the setting the opening made, so the
+# statement carries no parameters and can travel with COMMIT (one turn).
 _CLOSE_POSTGRESQL = """
-WITH stopped AS (SELECT set_config('taskcli.operation_id', '', true) AS value),
-changed AS (SELECT EXISTS (SELECT 1 FROM change WHERE operation_id = :operation_id) AS found),
+WITH opened AS (SELECT nullif(current_setting('taskcli.operation_id', true), '')::bigint AS id),
+changed AS (
+    SELECT EXISTS (SELECT 1 FROM change WHERE operation_id = (SELECT id FROM opened)) AS found
+),
 dropped AS (
-    DELETE FROM operation WHERE id = :operation_id AND NOT (SELECT found FROM changed)
+    DELETE FROM operation WHERE id = (SELECT id FROM opened) AND NOT (SELECT found FROM changed)
 ),
 discarded AS (
-    UPDATE operation SET state = :discarded
-    WHERE user_name = :user AND state = :undone AND id > :operation_id - :keep
+    UPDATE operation SET state = '{discarded}'
+    WHERE user_name = {user} AND state = '{undone}' AND id > (SELECT id FROM opened) - {keep}
       AND (SELECT found FROM changed)
 ),
 pruned AS (
-    DELETE FROM operation WHERE id <= :operation_id - :keep AND (SELECT found FROM changed)
+    DELETE FROM operation WHERE id <= (SELECT id FROM opened) - {keep}
+      AND (SELECT found FROM changed)
 )
-SELECT (SELECT found FROM changed), (SELECT value FROM stopped)
+SELECT (SELECT found FROM changed)
 """
 
 
+def opening_sql(*, user: str, command: str) -> str:
+    """PostgreSQL: ``open_operation`` as SQL text, to send with ``BEGIN`` (no turn of its own)."""
+    return (
+        "WITH opened AS (INSERT INTO operation (user_name, command, state, created_at) "
+        f"VALUES ({sql_literal(user)}, {sql_literal(command)}, '{APPLIED}', "
+        f"{sql_literal(utcnow().isoformat())}::timestamptz) RETURNING id) "
+        "SELECT set_config('taskcli.operation_id', CAST(id AS TEXT), true) FROM opened"
+    )
+
+
+def sql_literal(value: str) -> str:
+    """A PostgreSQL string literal, safe whatever ``standard_conforming_strings`` says."""
+    if "\x00" in value:
+        raise ValueError("NUL in a string literal")
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
 async def close_operation(
-    session: AsyncSession, *, operation_id: int, user: str, keep: int
+    session: AsyncSession, *, operation_id: int | None, user: str, keep: int
 ) -> None:
     """Stop journaling; drop an operation that changed nothing; prune old ones.
 
     A command that changed something ends this user's chance to redo. On
-    PostgreSQL all of it is one statement (one round trip).
+    PostgreSQL all of it is one statement, sent with the COMMIT (no turn of
+    its own); the operation's setting ends with the transaction.
     """
     if _postgresql(session):
-        await rows(
+        from taskcli.db.pg_turns import run_with_commit
+
+        await run_with_commit(
             session,
-            text(_CLOSE_POSTGRESQL).bindparams(
-                operation_id=operation_id,
-                user=user,
-                keep=keep,
-                discarded=DISCARDED,
-                undone=UNDONE,
+            _CLOSE_POSTGRESQL.format(
+                user=sql_literal(user), keep=int(keep), discarded=DISCARDED, undone=UNDONE
             ),
         )
         return
+    if operation_id is None:
+        raise ValueError("SQLite's journal closes the operation by its id")
     await session.exec(  # type: ignore[call-overload]
         text("UPDATE journal_cursor SET operation_id = NULL WHERE id = 1")
     )
