@@ -168,9 +168,12 @@ def test_show_json_has_ancestors_root_first_and_direct_subtasks(cli: Cli) -> Non
     """``show -f json``: the task object plus its path from the root and its children only."""
     _show_tree(cli)
     shown = as_json(cli, "show", "2")
-    assert_task_object(shown, frozenset({"ancestors", "subtasks", "annotations"}))  # 0.3.0
+    assert_task_object(  # annotations, active, time_spent: 0.3.0
+        shown, frozenset({"ancestors", "subtasks", "annotations", "active", "time_spent"})
+    )
     assert shown["title"] == "Kitchen"
     assert shown["annotations"] == []
+    assert (shown["active"], shown["time_spent"]) == (False, 0)
     assert [a["id"] for a in shown["ancestors"]] == [1]
     assert [s["id"] for s in shown["subtasks"]] == [3, 5], "children only, done ones too"
     for obj in shown["ancestors"] + shown["subtasks"]:
