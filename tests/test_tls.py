@@ -182,6 +182,17 @@ def test_the_system_trust_store(tls: TlsCluster) -> None:
     assert "certificate verify failed" in one_error_line(taskcli(url, "list", **untrusted))
 
 
+def test_the_system_trust_store_from_the_environment(tls: TlsCluster) -> None:
+    """``PGSSLROOTCERT=system`` means the same as in the URL (asyncpg would read a file)."""
+    trusted = {"SSL_CERT_FILE": str(tls.root_cert), "PGSSLROOTCERT": "system"}
+    added = taskcli(tls.url(), "add", "trusted through PGSSLROOTCERT", **trusted)
+    assert added.returncode == 0, added.stderr
+    other_host = tls.url(host="localhost")
+    assert "Hostname mismatch" in one_error_line(taskcli(other_host, "list", **trusted))
+    weaker = taskcli(tls.url(), "list", **trusted, PGSSLMODE="require")
+    assert "needs sslmode=verify-full" in one_error_line(weaker, exit_code=2)
+
+
 @pytest.mark.parametrize("mode", ["require", "verify-ca", "prefer"])
 def test_the_system_trust_store_needs_verify_full(tls: TlsCluster, mode: str) -> None:
     result = taskcli(tls.url(sslmode=mode, sslrootcert="system"), "add", "x")

@@ -159,10 +159,10 @@ def _asyncpg_arguments(parameters: Mapping[str, str], connect_timeout: float) ->
         "server_settings": server_settings,
     }
     tls = {key: parameters[key] for key in _SSL_PARAMETERS if key in parameters}
-    if tls.get("sslrootcert") == "system":
-        from taskcli.db.tls import system_trust_context
+    if tls.get("sslrootcert", os.environ.get("PGSSLROOTCERT")) == "system":
+        from taskcli.db.tls import system_trust_context, with_environment
 
-        arguments["ssl"] = system_trust_context(tls)
+        arguments["ssl"] = system_trust_context(with_environment(tls))
     elif tls:
         # Host, user and password still come as keywords (they take precedence).
         arguments["dsn"] = "postgresql://?" + urlencode(tls)

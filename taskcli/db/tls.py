@@ -10,12 +10,29 @@ authority vouches for many hosts, so a signature alone proves little.
 
 from __future__ import annotations
 
+import os
 import ssl
 from collections.abc import Mapping
 
 from taskcli.errors import InvalidDatabaseUrl
 
 SYSTEM = "system"
+#: libpq's environment variables for the TLS parameters a URL may leave out.
+_ENVIRONMENT = {
+    "sslmode": "PGSSLMODE",
+    "sslrootcert": "PGSSLROOTCERT",
+    "sslcert": "PGSSLCERT",
+    "sslkey": "PGSSLKEY",
+}
+
+
+def with_environment(parameters: Mapping[str, str]) -> dict[str, str]:
+    """The URL's TLS parameters, completed from ``PGSSL*`` as libpq does (the URL wins).
+
+    asyncpg would read ``PGSSLROOTCERT=system`` as a file name, so taskcli reads it.
+    """
+    found = {key: os.environ[name] for key, name in _ENVIRONMENT.items() if os.environ.get(name)}
+    return {**found, **parameters}
 
 
 def system_trust_context(parameters: Mapping[str, str]) -> ssl.SSLContext:
