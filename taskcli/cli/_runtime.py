@@ -126,7 +126,7 @@ def _journal_opening(settings: Settings, entry: JournalEntry | None) -> str | No
     """PostgreSQL: the new operation as SQL sent with the transaction's opening (one turn)."""
     if entry is None or settings.database.backend != "postgresql":
         return None
-    from taskcli.services.journal import opening_sql
+    from taskcli.services.journal_operation import opening_sql
 
     return opening_sql(user=entry.user, command=entry.command)
 
@@ -143,7 +143,7 @@ async def _journaled(
 
     ``opened``: the transaction's opening filed the operation already.
     """
-    from taskcli.services.journal import close_operation, open_operation
+    from taskcli.services.journal_operation import close_operation, open_operation
 
     operation_id = (
         None if opened else await open_operation(session, user=entry.user, command=entry.command)

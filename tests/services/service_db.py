@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.config import DatabaseUrl
 from taskcli.db.engine import make_engine, session_scope
-from taskcli.services.journal import close_operation, open_operation
+from taskcli.services.journal_operation import close_operation, open_operation
 
 T = TypeVar("T")
 USER = "tester"
