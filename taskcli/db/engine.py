@@ -5,7 +5,7 @@ lock up front with ``BEGIN IMMEDIATE`` so that the busy timeout is honoured
 and no read-then-write upgrade can deadlock or lose an update. Foreign keys
 are switched on for every connection, outside any transaction.
 Writers on one file queue for their turn first (``writer_queue``), so none
-starves behind the busy handler's polling.
+starves behind the busy handler's polling (the hooks: ``sqlite_hooks``).
 PostgreSQL: asyncpg, usable behind PgBouncer in session or transaction mode:
 no startup parameter but ``application_name`` (timeouts are set with
 ``set_config(..., true)`` in the query that opens each transaction, together
@@ -26,18 +26,18 @@ import sys
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import URL, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import URL
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.config import DatabaseUrl
+from taskcli.db.sqlite_hooks import install_sqlite_hooks
 from taskcli.errors import InvalidDatabaseUrl
 
 WRITE_OPTION = "taskcli_write"
@@ -48,7 +48,6 @@ IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
 ENV_TEST_IDLE_TIMEOUT_MS = "TASKCLI_TEST_IDLE_IN_TRANSACTION_TIMEOUT_MS"
 _SSL_PARAMETERS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
 _TOO_MANY_CONNECTIONS = "53300"
-_QUEUE_DESCRIPTOR = "taskcli_writer_queue"
 _SERVICE_ADDRESS_KEYS = ("host", "port", "dbname", "user", "password")
 
 
@@ -90,11 +89,12 @@ def make_engine(
             hide_parameters=True,
             connect_args={"timeout": lock_timeout},
         )
-        _install_sqlite_hooks(
+        install_sqlite_hooks(
             engine.sync_engine,
             for_migrations=for_migrations,
             database=url.path,
             lock_timeout=lock_timeout,
+            write_option=WRITE_OPTION,
         )
         return engine
     target, parameters = resolve_postgresql(url, os.environ)
@@ -203,82 +203,6 @@ def idle_in_transaction_timeout_ms() -> int:
     if os.environ.get("TASKCLI_TESTING") == "1" and raw.isdigit() and int(raw) > 0:
         return int(raw)
     return IDLE_IN_TRANSACTION_TIMEOUT_MS
-
-
-def _install_sqlite_hooks(
-    engine: Engine, *, for_migrations: bool, database: Path | None, lock_timeout: float
-) -> None:
-    # Migrations run with foreign keys off (batch mode copies tables) and check
-    # them before commit; they always write.
-    foreign_keys = "OFF" if for_migrations else "ON"
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA foreign_keys={foreign_keys}")
-        if for_migrations:
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        write = for_migrations or connection.get_execution_options().get(WRITE_OPTION, False)
-        if write and database is not None:
-            _wait_for_writer_turn(connection, database, lock_timeout)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        # After commit or rollback: the connection goes back (NullPool closes it).
-        _end_writer_turn(record.info if record is not None else None)
-
-
-def _wait_for_writer_turn(connection: Connection, database: Path, lock_timeout: float) -> None:
-    """Take the writer queue's lock before ``BEGIN IMMEDIATE``; the wait counts
-    against the lock timeout, and SQLite's busy handler gets what is left."""
-    import time
-
-    from sqlalchemy.util import await_only
-
-    from taskcli.db import writer_queue
-
-    info = connection.connection.info
-    if _QUEUE_DESCRIPTOR in info:
-        return
-    descriptor = writer_queue.open_lock_file(database)
-    if descriptor is None:
-        return
-    started = time.monotonic()
-    try:
-        await_only(writer_queue.wait_for_turn(descriptor, lock_timeout))
-    except BaseException:
-        writer_queue.release(descriptor)
-        raise
-    info[_QUEUE_DESCRIPTOR] = descriptor
-    remaining_ms = int((lock_timeout - (time.monotonic() - started)) * 1000)
-    if remaining_ms < int(lock_timeout * 1000) - 50:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={max(1, remaining_ms)}")
-
-
-def _end_writer_turn(info: dict[Any, Any] | None) -> None:
-    if info is None:
-        return
-    descriptor = info.pop(_QUEUE_DESCRIPTOR, None)
-    if descriptor is not None:
-        from taskcli.db import writer_queue
-
-        writer_queue.release(descriptor)
-
-
-def _unicode_lower(value: Any) -> Any:
-    """SQLite's own lower() folds ASCII only; PostgreSQL's folds every script.
-
-    Replacing it on each connection makes ``--search`` and the title sort agree
-    on both backends ("ünï" finds "Ünïcödé").
-    """
-    return value.lower() if isinstance(value, str) else value
 
 
 @asynccontextmanager
