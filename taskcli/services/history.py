@@ -65,8 +65,20 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
     ``TaskNotFound`` for an id with no journal and no row: it never existed
     (a deleted task keeps its history; a task older than the journal has none).
     """
-    changes = await rows(
-        session,
+    changes = await rows(session, _changes_of(task_id))
+    if not changes and not await rows(session, select(_task.c.id).where(_task.c.id == task_id)):
+        raise TaskNotFound(task_id)
+    tag_names = dict(await rows(session, select(_tag.c.id, _tag.c.name)))
+    entries: list[HistoryEntry] = []
+    for change in changes:
+        kind, fields = _described(change, tag_names)
+        _merge(entries, change, kind, fields)
+    return entries
+
+
+def _changes_of(task_id: int) -> Any:
+    """The task's own rows and those keyed ``task_id:…`` (tag links, annotations, intervals)."""
+    return (
         select(
             _change.c.operation_id,
             _change.c.table_name,
@@ -84,38 +96,30 @@ async def task_history(session: AsyncSession, *, task_id: int) -> list[HistoryEn
                 & _change.c.row_key.startswith(f"{task_id}:"),
             )
         )
-        .order_by(_change.c.id),
+        .order_by(_change.c.id)
     )
-    if not changes and not await rows(session, select(_task.c.id).where(_task.c.id == task_id)):
-        raise TaskNotFound(task_id)
-    tag_names = dict(await rows(session, select(_tag.c.id, _tag.c.name)))
-    entries: list[HistoryEntry] = []
-    for change in changes:
-        old, new = _load(change.old_row), _load(change.new_row)
-        if change.table_name == "task_tag":
-            tag_id = (old or new or {}).get("tag_id")
-            name = tag_names.get(tag_id, f"#{tag_id}")
-            field = FieldChange("tag", None if new else name, name if new else None)
-            _merge(entries, change, "changed", (field,))
-            continue
-        if change.table_name == "annotation":
-            # Annotations are added and removed, never edited: old or new is the text.
-            texts = ((old or {}).get("text"), (new or {}).get("text"))
-            _merge(entries, change, "changed", (FieldChange("annotation", *texts),))
-            continue
-        if change.table_name == "time_interval":
-            _merge(entries, change, "changed", _interval_fields(old, new))
-            continue
-        kind = "created" if old is None else "deleted" if new is None else "changed"
-        fields = tuple(
-            FieldChange(
-                name, _shown(name, (old or {}).get(name)), _shown(name, (new or {}).get(name))
-            )
-            for name in _SHOWN_FIELDS
-            if (old or {}).get(name) != (new or {}).get(name)
-        )
-        _merge(entries, change, kind, fields)
-    return entries
+
+
+def _described(change: Any, tag_names: dict[Any, str]) -> tuple[str, tuple[FieldChange, ...]]:
+    """What one journaled row change did to the task: its kind and the fields it changed."""
+    old, new = _load(change.old_row), _load(change.new_row)
+    if change.table_name == "task_tag":
+        tag_id = (old or new or {}).get("tag_id")
+        name = tag_names.get(tag_id, f"#{tag_id}")
+        return "changed", (FieldChange("tag", None if new else name, name if new else None),)
+    if change.table_name == "annotation":
+        # Annotations are added and removed, never edited: old or new is the text.
+        texts = ((old or {}).get("text"), (new or {}).get("text"))
+        return "changed", (FieldChange("annotation", *texts),)
+    if change.table_name == "time_interval":
+        return "changed", _interval_fields(old, new)
+    kind = "created" if old is None else "deleted" if new is None else "changed"
+    fields = tuple(
+        FieldChange(name, _shown(name, (old or {}).get(name)), _shown(name, (new or {}).get(name)))
+        for name in _SHOWN_FIELDS
+        if (old or {}).get(name) != (new or {}).get(name)
+    )
+    return kind, fields
 
 
 def _interval_fields(
