@@ -9,6 +9,11 @@ an unreachable PostgreSQL fails the run; elsewhere those tests are skipped.
 The command server is off in every test (``TASKCLI_SERVER=0``), so no server
 outlives a test, unless ``TASKCLI_TEST_VIA_SERVER=1``: then one server is
 started for the session and every subprocess ``taskcli`` goes through it.
+
+Under pytest-xdist (``-n``) every worker is a session of its own: its own
+PostgreSQL databases, its own command server in its own runtime directory,
+its own temporary directories, so workers share nothing but the PostgreSQL
+service (and a PgBouncer's port is checked to be its own).
 """
 
 from __future__ import annotations

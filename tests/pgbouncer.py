@@ -22,6 +22,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+ATTEMPTS = 5
+WAIT = 60.0  # seconds; sized for a machine at load 20
+
 
 def pgbouncer_binary() -> str:
     """The pgbouncer executable; under CI=true its absence is a failure, else a skip."""
@@ -51,12 +54,44 @@ def running_pgbouncer(*, pool_mode: str, server_port: int = 5432) -> Iterator[in
     """
     binary = pgbouncer_binary()
     directory = Path(tempfile.mkdtemp(prefix="taskcli-pgbouncer-"))
-    port = free_port()
+    try:
+        process, port = _start(binary, directory, pool_mode=pool_mode, server_port=server_port)
+        try:
+            yield port
+        finally:
+            _stop(process)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _start(
+    binary: str, directory: Path, *, pool_mode: str, server_port: int
+) -> tuple[subprocess.Popen[bytes], int]:
+    """Start PgBouncer on a port that was free a moment ago; (process, port).
+
+    Between ``free_port`` and PgBouncer's bind, another process (a parallel
+    test worker's PgBouncer) may take the port: then the next free port is tried.
+    """
+    for _ in range(ATTEMPTS):
+        port = free_port()
+        command = _configure(binary, directory, pool_mode=pool_mode, port=port, server=server_port)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if _wait_for_port(port, process, directory):
+            return process, port
+    raise AssertionError(f"pgbouncer found no free port in {ATTEMPTS} attempts")
+
+
+def _configure(
+    binary: str, directory: Path, *, pool_mode: str, port: int, server: int
+) -> list[str]:
+    """Write pgbouncer.ini (and its auth file) for ``port``; the command that runs it."""
     (directory / "userlist.txt").write_text('"postgres" ""\n')
+    log = directory / "pgbouncer.log"
+    log.unlink(missing_ok=True)  # a failed attempt's log would be read as this one's
     config = directory / "pgbouncer.ini"
     config.write_text(
         "[databases]\n"
-        f"* = host=127.0.0.1 port={server_port}\n"
+        f"* = host=127.0.0.1 port={server}\n"
         "[pgbouncer]\n"
         "listen_addr = 127.0.0.1\n"
         f"listen_port = {port}\n"
@@ -64,7 +99,7 @@ def running_pgbouncer(*, pool_mode: str, server_port: int = 5432) -> Iterator[in
         "auth_type = trust\n"
         f"auth_file = {directory / 'userlist.txt'}\n"
         f"pool_mode = {pool_mode}\n"
-        f"logfile = {directory / 'pgbouncer.log'}\n"
+        f"logfile = {log}\n"
         "max_client_conn = 200\n"
         "default_pool_size = 20\n"
     )
@@ -75,18 +110,7 @@ def running_pgbouncer(*, pool_mode: str, server_port: int = 5432) -> Iterator[in
         for path in directory.iterdir():
             shutil.chown(path, user=user)
         command[1:1] = ["-u", user]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for_port(port, process, directory)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(directory, ignore_errors=True)
+    return command
 
 
 def through(url: str, port: int) -> str:
@@ -108,16 +132,36 @@ def _unprivileged_user() -> str:
     raise AssertionError("unreachable")
 
 
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], directory: Path) -> None:
-    deadline = time.monotonic() + 60
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], directory: Path) -> bool:
+    """True once this PgBouncer listens on ``port``; False (and stopped) if the port was taken.
+
+    PgBouncer does not exit when its TCP port is taken: it logs "cannot listen
+    on" and serves its UNIX socket alone. A connection to the port would then
+    reach the port's owner (another worker's PgBouncer, in another pool mode),
+    so only the log's "listening on" line counts.
+    """
+    log = directory / "pgbouncer.log"
+    details = ""
+    deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
+        details = log.read_text(errors="replace") if log.exists() else ""
+        if f"cannot listen on 127.0.0.1:{port}:" in details:
+            _stop(process)
+            return False
         if process.poll() is not None:
-            log = directory / "pgbouncer.log"
-            details = log.read_text() if log.exists() else "(no log)"
-            raise AssertionError(f"pgbouncer exited: {details}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("pgbouncer did not start listening")
+            raise AssertionError(f"pgbouncer exited: {details or '(no log)'}")
+        if f"listening on 127.0.0.1:{port}\n" in details:
+            socket.create_connection(("127.0.0.1", port), timeout=WAIT).close()
+            return True
+        time.sleep(0.1)
+    _stop(process)
+    raise AssertionError(f"pgbouncer did not start listening: {details or '(no log)'}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

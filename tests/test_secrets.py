@@ -213,7 +213,11 @@ def test_typer_shows_no_locals() -> None:
     assert (major, minor) >= (0, 23)
 
 
-@pytest.mark.parametrize("url", [f"postgresql://u:{CANARY}@127.0.0.1:1/db", "sqlite:///tasks.db"])
+@pytest.mark.parametrize(
+    "url",
+    [f"postgresql://u:{CANARY}@127.0.0.1:1/db", "sqlite:///tasks.db"],
+    ids=["postgresql", "sqlite"],  # the canary differs per process: xdist workers must agree
+)
 def test_engines_hide_sql_parameters(url: str) -> None:
     """SQL parameters (task titles, notes) never appear in driver error messages."""
     from taskcli.config import parse_database_url
