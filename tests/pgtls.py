@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -119,7 +119,7 @@ def running_tls_cluster() -> Iterator[TlsCluster]:
     try:
         cluster = _prepare(directory, bindir, os_user)
         try:
-            _start(cluster)
+            cluster = _start_on_a_free_port(cluster)
             cluster.psql(
                 f"CREATE ROLE {OWNER} LOGIN PASSWORD '{OWNER_PASSWORD}'",
                 f"CREATE DATABASE {DATABASE} OWNER {OWNER}",
@@ -173,6 +173,22 @@ def _prepare(directory: Path, bindir: Path, os_user: str | None) -> TlsCluster:
     return TlsCluster(
         port=port, directory=directory, bindir=bindir, os_user=os_user, **certificates
     )
+
+
+def _start_on_a_free_port(cluster: TlsCluster, attempts: int = 5) -> TlsCluster:
+    """Start; if another process took the port between choosing and binding it (parallel
+    test workers choose too), choose again: the last ``port`` line of the file wins."""
+    for attempt in range(attempts):
+        try:
+            _start(cluster)
+            return cluster
+        except AssertionError as error:
+            if "Address already in use" not in str(error) or attempt == attempts - 1:
+                raise
+        cluster = replace(cluster, port=free_port())
+        with (cluster.directory / "data" / "postgresql.conf").open("a") as conf:
+            conf.write(f"port = {cluster.port}\n")
+    raise AssertionError("unreachable")
 
 
 def _start(cluster: TlsCluster) -> None:
