@@ -34,21 +34,7 @@ def validate_title(text: str, *, allow_invisible: bool = False) -> str:
     when restoring taskcli's own export: a backup of a database written by an
     older version must restore, and every human view shows them escaped.
     """
-    title = text.strip()
-    if not title:
-        raise UsageError("title must not be empty")
-    if len(title) > MAX_TITLE_LENGTH:
-        raise UsageError(f"title is longer than {MAX_TITLE_LENGTH} characters")
-    if title.isprintable():  # the common case: one C-level scan, no per-character work
-        return title
-    _reject_surrogates(title, "title")
-    if any(separator in title for separator in "\n\r\u2028\u2029"):
-        raise UsageError("title must be one line")
-    if any(unicodedata.category(char) == "Cc" for char in title):
-        raise UsageError("title contains control characters")
-    if not allow_invisible:
-        _reject_invisible(title, "title")
-    return title
+    return _one_line(text, "title", MAX_TITLE_LENGTH, allow_invisible=allow_invisible)
 
 
 def validate_note(text: str) -> str | None:
@@ -65,21 +51,27 @@ def validate_note(text: str) -> str | None:
 def validate_annotation(text: str, *, allow_invisible: bool = False) -> str:
     """Trim and check an annotation: one line like a title (it is shown as one dated line),
     1-1000 characters; ``allow_invisible`` as for titles (restoring taskcli's own export)."""
-    annotation = text.strip()
-    if not annotation:
-        raise UsageError("annotation must not be empty")
-    if len(annotation) > MAX_ANNOTATION_LENGTH:
-        raise UsageError(f"annotation is longer than {MAX_ANNOTATION_LENGTH} characters")
-    if annotation.isprintable():
-        return annotation
-    _reject_surrogates(annotation, "annotation")
-    if any(separator in annotation for separator in "\n\r\u2028\u2029"):
-        raise UsageError("annotation must be one line")
-    if any(unicodedata.category(char) == "Cc" for char in annotation):
-        raise UsageError("annotation contains control characters")
+    return _one_line(text, "annotation", MAX_ANNOTATION_LENGTH, allow_invisible=allow_invisible)
+
+
+def _one_line(text: str, what: str, limit: int, *, allow_invisible: bool) -> str:
+    """Trimmed ``text``: 1 to ``limit`` characters, one line, no control characters and
+    (unless ``allow_invisible``) no invisible format characters; ``what`` names it."""
+    value = text.strip()
+    if not value:
+        raise UsageError(f"{what} must not be empty")
+    if len(value) > limit:
+        raise UsageError(f"{what} is longer than {limit} characters")
+    if value.isprintable():  # the common case: one C-level scan, no per-character work
+        return value
+    _reject_surrogates(value, what)
+    if any(separator in value for separator in "\n\r\u2028\u2029"):
+        raise UsageError(f"{what} must be one line")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise UsageError(f"{what} contains control characters")
     if not allow_invisible:
-        _reject_invisible(annotation, "annotation")
-    return annotation
+        _reject_invisible(value, what)
+    return value
 
 
 def validate_tag(text: str) -> str:
