@@ -20,7 +20,16 @@ from taskcli.config import parse_database_url
 from taskcli.db.engine import sqlalchemy_url
 
 # Every table a command may change; the journal included (a failed command files nothing).
-TABLES = ("task", "tag", "task_tag", "annotation", "operation", "change", "journal_cursor")
+TABLES = (
+    "task",
+    "tag",
+    "task_tag",
+    "annotation",
+    "time_interval",
+    "operation",
+    "change",
+    "journal_cursor",
+)
 SUBPROCESS_TIMEOUT = 60
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

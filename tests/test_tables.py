@@ -95,3 +95,11 @@ def test_reading_tasks_on_sqlite_imports_no_postgresql_dialect() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_tests_dump_compares_every_table_a_command_may_change() -> None:
+    """``support.dump`` (all-or-nothing checks) must see each new table; only the
+    database's identity, made once by a migration, is never changed by a command."""
+    from support import TABLES
+
+    assert set(TABLES) == set(models.metadata.tables) - {"database_identity"}
