@@ -23,6 +23,7 @@ from types import FrameType
 from typing import IO
 
 from taskcli.errors import OutputFailed
+from taskcli.interrupts import interrupts_roll_back
 
 Writer = Callable[[str], None]
 FILE_MODE = 0o600
@@ -35,6 +36,7 @@ def write_file(path: Path, produce: Callable[[Writer], None]) -> None:
     Every failure of the file system is ``OutputFailed`` (exit 3) naming the
     file and the system's reason.
     """
+    interrupts_roll_back()  # from here a Ctrl-C removes the temporary file
     target = Path(os.path.realpath(path))
     try:
         mode = target.stat().st_mode

@@ -20,12 +20,15 @@ import io
 import os
 import sys
 
+from taskcli.interrupts import exit_on_interrupt_while_starting
+
 EXIT_BROKEN_PIPE = 141
 EXIT_ENVIRONMENT = 3
 EXIT_INTERRUPTED = 130
 
 
 def main() -> None:
+    exit_on_interrupt_while_starting()
     try:
         streams_closed = _guard_standard_streams()
         if sys.argv[1:] == ["--version"]:

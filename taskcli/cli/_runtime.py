@@ -18,6 +18,7 @@ from taskcli.cli._first_use import bootstrap, prepare_database, with_os_reason
 from taskcli.cli._invocation import JournalEntry, journal_entry, settings_of
 from taskcli.config import Settings
 from taskcli.errors import DatabaseReadOnly, DatabaseUnreachable
+from taskcli.interrupts import interrupts_roll_back
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,6 +60,7 @@ def execute(
 
     from taskcli.db.schema import FreshDatabase
 
+    interrupts_roll_back()
     prepare_database(settings)
     try:
         try:

@@ -8,6 +8,7 @@ import typer
 
 from taskcli.cli._boundary import guarded, print_message
 from taskcli.cli._invocation import settings_of
+from taskcli.interrupts import interrupts_roll_back
 
 db_app = typer.Typer(
     name="db",
@@ -27,6 +28,7 @@ def upgrade_command(
     from taskcli.db.migrate import upgrade
 
     settings = settings_of(ctx)
+    interrupts_roll_back()
     result = upgrade(settings, revision)
     _report(settings.database.masked(), result.before, result.after, result.backup)
 
@@ -52,6 +54,7 @@ def downgrade_command(
     if settings.database.backend != "sqlite" and not yes and not _confirm_downgrade(ctx, revision):
         print_message("Nothing was changed.")
         return
+    interrupts_roll_back()
     result = downgrade(settings, revision)
     _report(settings.database.masked(), result.before, result.after, result.backup)
 
