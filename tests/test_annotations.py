@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from support import Cli, dump, error_line, execute
+from taskhelpers import TASK_KEY_ORDER
 
 from taskcli.config import Settings, parse_database_url
 from taskcli.db.migrate import upgrade
@@ -61,19 +62,7 @@ def test_show_json_adds_annotations_after_the_existing_keys(cli: Cli) -> None:
     cli.ok("annotate", "1", "first")
     document = json.loads(cli.ok("show", "1", "-f", "json").stdout)
     keys = list(document)
-    assert keys[:11] == [
-        "id",
-        "title",
-        "note",
-        "status",
-        "priority",
-        "due",
-        "tags",
-        "parent_id",
-        "created_at",
-        "updated_at",
-        "completed_at",
-    ]
+    assert keys[:11] == list(TASK_KEY_ORDER)
     assert keys[11:14] == ["ancestors", "subtasks", "annotations"]
     [annotation] = document["annotations"]
     assert list(annotation) == ["entry", "text"]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO_ROOT, Cli, error_line, execute, run_subprocess
+from support import REPO_ROOT, TABLES, Cli, error_line, execute, run_subprocess
 
 from taskcli.config import Settings, parse_database_url
 from taskcli.db.engine import sqlalchemy_url
@@ -36,17 +36,8 @@ from taskcli.db.migrate import SETTINGS_ATTRIBUTE, alembic_config, migrations_di
 from taskcli.db.schema import KNOWN_REVISIONS, SCHEMA_HEAD
 
 MIGRATIONS = REPO_ROOT / "migrations"
-TASK_TABLES = {
-    "task",
-    "tag",
-    "task_tag",
-    "annotation",
-    "time_interval",
-    "operation",
-    "change",
-    "journal_cursor",
-    "database_identity",
-}
+# Every table a command may change, and the identity a migration makes once.
+TASK_TABLES = {*TABLES, "database_identity"}
 UPGRADE_ROUNDS = 3
 CONCURRENT_UPGRADES = 3
 
