@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from taskcli.domain import HistoryEntry, OperationView
+from taskcli.domain import FieldChange, HistoryEntry, OperationView
 from taskcli.fitting import Step, ellipsized
 from taskcli.layout import aligned, format_due, local_time
 from taskcli.render import iso
@@ -93,29 +93,35 @@ def history_text(
             f"{local_time(entry.created_at)}  #{entry.operation_id} {entry.kind}{undone}: "
             f"{terminal_safe(entry.command)}"
         )
-        for field in entry.fields:
-            if field.name == "tag":
-                tag = f"+{field.new}" if field.new else f"-{field.old or ''}"
-                lines.append(f"    tag {terminal_safe(tag)}")
-            elif field.name == "annotation":
-                change = "added" if field.new is not None else "removed"
-                text = field.new if field.new is not None else field.old or ""
-                lines.append(f"    annotation {change}: {terminal_safe(text)}")
-            elif field.name in ("started", "stopped"):
-                when = field.new if field.new is not None else field.old
-                reopened = " (running again)" if field.new is None else ""
-                lines.append(f"    {field.name} {_shown('completed_at', when)}{reopened}")
-            elif field.name == "interval":
-                lines.append(f"    interval removed: {terminal_safe(field.old or '')}")
-            elif entry.kind == "changed":
-                old, new = _shown(field.name, field.old), _shown(field.name, field.new)
-                lines.append(f"    {field.name}: {old} -> {new}")
-            elif field.new is not None or field.old is not None:
-                value = field.new if entry.kind == "created" else field.old
-                lines.append(f"    {field.name}: {_shown(field.name, value)}")
+        shown = (_field_line(entry.kind, field) for field in entry.fields)
+        lines.extend(line for line in shown if line is not None)
     if width is not None:
         lines = [ellipsized(line, width, cell_width) for line in lines]
     return "".join(f"{line}\n" for line in lines)
+
+
+def _field_line(kind: str, field: FieldChange) -> str | None:
+    """One indented line of ``history`` for one field of one operation (None: nothing to say)."""
+    if field.name == "tag":
+        tag = f"+{field.new}" if field.new else f"-{field.old or ''}"
+        return f"    tag {terminal_safe(tag)}"
+    if field.name == "annotation":
+        change = "added" if field.new is not None else "removed"
+        text = field.new if field.new is not None else field.old or ""
+        return f"    annotation {change}: {terminal_safe(text)}"
+    if field.name in ("started", "stopped"):
+        when = field.new if field.new is not None else field.old
+        reopened = " (running again)" if field.new is None else ""
+        return f"    {field.name} {_shown('completed_at', when)}{reopened}"
+    if field.name == "interval":
+        return f"    interval removed: {terminal_safe(field.old or '')}"
+    if kind == "changed":
+        old, new = _shown(field.name, field.old), _shown(field.name, field.new)
+        return f"    {field.name}: {old} -> {new}"
+    if field.new is None and field.old is None:
+        return None
+    value = field.new if kind == "created" else field.old
+    return f"    {field.name}: {_shown(field.name, value)}"
 
 
 def _shown(name: str, value: str | None) -> str:

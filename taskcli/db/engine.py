@@ -83,20 +83,7 @@ def make_engine(
     then lifts the idle-in-transaction timeout for it).
     """
     if url.backend == "sqlite":
-        engine = create_async_engine(
-            sqlalchemy_url(url),
-            poolclass=NullPool,
-            hide_parameters=True,
-            connect_args={"timeout": lock_timeout},
-        )
-        install_sqlite_hooks(
-            engine.sync_engine,
-            for_migrations=for_migrations,
-            database=url.path,
-            lock_timeout=lock_timeout,
-            write_option=WRITE_OPTION,
-        )
-        return engine
+        return _sqlite_engine(url, lock_timeout=lock_timeout, for_migrations=for_migrations)
     target, parameters = resolve_postgresql(url, os.environ)
     connect_timeout = float(parameters.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
     engine = create_async_engine(
@@ -115,6 +102,24 @@ def make_engine(
         for_migrations=for_migrations,
     )
     _LIMITS[engine.sync_engine] = _PostgresLimits(connect_timeout, lock_timeout)
+    return engine
+
+
+def _sqlite_engine(url: DatabaseUrl, *, lock_timeout: float, for_migrations: bool) -> AsyncEngine:
+    """The SQLite engine: one connection per use, its pragmas and locking set on connect."""
+    engine = create_async_engine(
+        sqlalchemy_url(url),
+        poolclass=NullPool,
+        hide_parameters=True,
+        connect_args={"timeout": lock_timeout},
+    )
+    install_sqlite_hooks(
+        engine.sync_engine,
+        for_migrations=for_migrations,
+        database=url.path,
+        lock_timeout=lock_timeout,
+        write_option=WRITE_OPTION,
+    )
     return engine
 
 

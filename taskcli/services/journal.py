@@ -113,17 +113,7 @@ async def _apply(
         for net in nets.values():
             await _run(session, _lock_statement(net), params)
     if not force:
-        for table, net in nets.items():
-            for (row_key,) in await _run(session, _conflict_statement(net), params):
-                what = {
-                    "task": "task",
-                    "tag": "tag",
-                    "annotation": "annotation",
-                    "time_interval": "interval",
-                }.get(table, "tag link")
-                raise refusal(
-                    f"{what} {row_key} was changed since; use --force to {refusal.verb} it anyway"
-                )
+        await _refuse_conflicts(session, nets, params, refusal)
     await check_restorable(session, nets["task"], params, refusal)
     try:
         async with session.begin_nested():
@@ -135,6 +125,11 @@ async def _apply(
             "refers to is gone, or a tag of the same name was made since); "
             "--force cannot help"
         ) from None
+    return await _rows_touched(session, params)
+
+
+async def _rows_touched(session: AsyncSession, params: dict[str, Any]) -> int:
+    """How many distinct rows the operation changed (what undo and redo report)."""
     touched = await _run(
         session,
         "SELECT count(*) FROM (SELECT DISTINCT table_name, row_key FROM change "
@@ -142,6 +137,28 @@ async def _apply(
         params,
     )
     return int(touched[0][0])
+
+
+#: How a conflict message names a row of each journaled table.
+_ROW_NAMES = {
+    "task": "task",
+    "tag": "tag",
+    "task_tag": "tag link",
+    "annotation": "annotation",
+    "time_interval": "interval",
+}
+
+
+async def _refuse_conflicts(
+    session: AsyncSession, nets: dict[str, Net], params: dict[str, Any], refusal: Refusal
+) -> None:
+    """Refuse when a row the operation touched was changed by a later one."""
+    for table, net in nets.items():
+        for (row_key,) in await _run(session, _conflict_statement(net), params):
+            raise refusal(
+                f"{_ROW_NAMES.get(table, table)} {row_key} was changed since; "
+                f"use --force to {refusal.verb} it anyway"
+            )
 
 
 async def _run(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
