@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -156,6 +156,18 @@ def to_json(document: Any) -> str:
 
 def tasks_json(views: Iterable[TaskView]) -> str:
     return to_json([task_object(view) for view in views])
+
+
+def records_json(found: Sequence[Sequence[Any]], tags: Mapping[int, Sequence[str]]) -> str:
+    """``tasks_json``'s bytes from task records and their tags (``list -f json``)."""
+    if not found:
+        return "[]\n"
+    no_tags: tuple[str, ...] = ()
+    return (
+        "[\n"
+        + "},\n".join(record_json(row, tags.get(row[0], no_tags)) for row in found)
+        + "}\n]\n"
+    )
 
 
 def annotation_objects(annotations: Iterable[Annotation]) -> list[dict[str, Any]]:

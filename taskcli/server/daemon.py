@@ -110,6 +110,7 @@ PRELOADED = (
     "taskcli.services.history",
     "taskcli.services.journal",
     "taskcli.services.journal_record",
+    "taskcli.services.listing",
     "taskcli.services.reading",
     "taskcli.services.timing",
     "taskcli.services.transfer",
