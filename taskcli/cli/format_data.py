@@ -64,12 +64,19 @@ class JsonFormatter(Formatter):
         write(render.to_json(objects[0] if single and objects else objects))
 
     def task_forest(self, load: Forest, stream: ForestStream) -> None:
+        import gc
         import sys
 
         from taskcli import render
 
         writer = render.TreeJsonWriter(sys.stdout.write)
-        stream(writer.node)
+        # The forest's shape is 100,000s of small lists that live to the end:
+        # the collector only rescans them (about 11% of the CPU at 100,000 tasks).
+        gc.disable()
+        try:
+            stream(writer.node)
+        finally:
+            gc.enable()
         writer.finish()
         sys.stdout.flush()
 

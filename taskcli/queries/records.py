@@ -26,11 +26,11 @@ def iso_text(column: Any, dialect: str) -> ColumnElement[Any]:
         utc = func.timezone("UTC", column)
         # asyncpg stores year 1 and datetime.max as -infinity/infinity, which
         # to_char turns into NULL; views read them back as datetime.min/max.
-        stored = cast(column, Text)
+        as_text = cast(column, Text)
         return case(
             (column.is_(None), None),
-            (stored == "-infinity", "0001-01-01T00:00:00+00:00"),
-            (stored == "infinity", "9999-12-31T23:59:59.999999+00:00"),
+            (as_text == "-infinity", "0001-01-01T00:00:00+00:00"),
+            (as_text == "infinity", "9999-12-31T23:59:59.999999+00:00"),
             else_=func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
             + case(
                 (func.to_char(utc, "US") == "000000", ""),
