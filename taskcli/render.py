@@ -119,21 +119,9 @@ class TreeJsonWriter:
     line, each with its whole subtree nested on that line.
     """
 
-    # Nodes are written this many at a time: one ``write`` per node cost about
-    # 10% of a 100,000-task tree's CPU.
-    BATCH = 500
-
     def __init__(self, out: Callable[[str], Any]) -> None:
-        self._write = out
-        self._pending: list[str] = []
+        self._out = out
         self._level = 0  # the level of the last node opened (0: none yet)
-
-    def _out(self, text: str) -> None:
-        pending = self._pending
-        pending.append(text)
-        if len(pending) >= self.BATCH:
-            self._write("".join(pending))
-            pending.clear()
 
     def node(
         self, row: Sequence[Any], tags: Iterable[str], done: int, total: int, level: int
@@ -152,9 +140,7 @@ class TreeJsonWriter:
         self._level = level
 
     def finish(self) -> None:
-        self._pending.append("]}" * self._level + "\n]\n" if self._level else "[]\n")
-        self._write("".join(self._pending))
-        self._pending.clear()
+        self._out("]}" * self._level + "\n]\n" if self._level else "[]\n")
 
 
 def to_json(document: Any) -> str:
@@ -182,9 +168,7 @@ def records_json(found: Sequence[Sequence[Any]], tags: Mapping[int, Sequence[str
         return "[]\n"
     no_tags: tuple[str, ...] = ()
     return (
-        "[\n"
-        + "},\n".join(record_json(row, tags.get(row[0], no_tags)) for row in found)
-        + "}\n]\n"
+        "[\n" + "},\n".join(record_json(row, tags.get(row[0], no_tags)) for row in found) + "}\n]\n"
     )
 
 

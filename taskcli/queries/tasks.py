@@ -93,7 +93,9 @@ class _StoredInstants(dict[str | None, datetime | None]):
 
     Lists repeat values (a day's due dates, imported batches' created_at), and
     one ``fromisoformat`` here replaces SQLAlchemy's conversion plus
-    ``UTCDateTime``'s: 10,000 rows of ``list`` went from about 60 ms to 15 ms of CPU.
+    ``UTCDateTime``'s. Reading 10,000 rows of ``list`` into views, SQL
+    included (CPU): 104 ms through those, 63 ms so with every created_at
+    distinct, 47 ms with them all equal.
     """
 
     def __init__(self) -> None:
