@@ -55,19 +55,50 @@ COLUMN_HEADERS = {
 }
 
 
-def _cells(view: TaskView, columns: Sequence[str], now: datetime | None) -> list[str]:
-    due = format_due(view.due) + (OVERDUE_MARK if overdue(view, now) else "")
-    values = {
-        "ID": str(view.id),
-        "St": DONE_MARK if view.status is Status.DONE else "",
-        "Pri": PRIORITY_LETTERS.get(view.priority, ""),
-        "Title": terminal_safe(view.title),
-        "Due": due,
-        "Tags": tags_text(view),
-        "Progress": progress_text(view),
-        "Path": path_text(view) if "Path" in columns else "",
-    }
-    return [values[column] for column in columns]
+class _Cells:
+    """Each view's cells for ``columns``; due dates and tag lists are formatted once per value.
+
+    A list repeats both (one due date a day, a few tag sets): 10,000 rows of
+    ``list`` spent about 40 ms of CPU converting and formatting them per row.
+    """
+
+    def __init__(self, columns: Sequence[str], now: datetime | None) -> None:
+        self.columns, self.now = columns, now
+        self.with_path = "Path" in columns
+        self.dues: dict[datetime | None, str] = {}
+        self.tags: dict[tuple[str, ...], str] = {}
+
+    def __call__(self, view: TaskView) -> list[str]:
+        due = self.dues.get(view.due)
+        if due is None:
+            due = self.dues[view.due] = format_due(view.due)
+        tags = self.tags.get(view.tags)
+        if tags is None:
+            tags = self.tags[view.tags] = tags_text(view)
+        values = {
+            "ID": str(view.id),
+            "St": DONE_MARK if view.status is Status.DONE else "",
+            "Pri": PRIORITY_LETTERS.get(view.priority, ""),
+            "Title": terminal_safe(view.title),
+            "Due": due + OVERDUE_MARK if overdue(view, self.now) else due,
+            "Tags": tags,
+            "Progress": progress_text(view),
+            "Path": path_text(view) if self.with_path else "",
+        }
+        return [values[column] for column in self.columns]
+
+
+def _plain_lines(grid: Sequence[Sequence[str]], widths: Sequence[int]) -> str:
+    """``aligned_row``'s text for unstyled rows measured by ``len`` (piped output).
+
+    ``str.rjust``/``ljust`` pad in C: 10,000 rows took about 60 ms of CPU
+    through ``aligned_row``, about 10 ms here.
+    """
+    first, rest = widths[0], widths[1:]
+    lines = []
+    for row in grid:
+        lines.append("  ".join([row[0].rjust(first), *map(str.ljust, row[1:], rest)]).rstrip())
+    return "\n".join(lines) + "\n"
 
 
 _TABLE_PARTS = ("Title", "Tags", "Progress", "")
@@ -91,7 +122,7 @@ def task_table(
     ``columns`` (``list --columns`` names) replaces the default choice.
     """
     columns = _columns(views) if columns is None else [COLUMN_HEADERS[c] for c in columns]
-    grid = [columns, *(_cells(view, columns, now) for view in views)]
+    grid = [columns, *map(_Cells(columns, now), views)]
     natural = {name: max(cell_width(row[i]) for row in grid) for i, name in enumerate(columns)}
     widths = [natural[name] for name in columns]
     if width is not None:
@@ -99,6 +130,8 @@ def task_table(
         if sum(widths) + 2 * (len(widths) - 1) > width:  # a very narrow terminal
             lines = [aligned_row(row, widths, cell_width, plain, "") for row in grid]
             return "".join(f"{ellipsized(line, width, cell_width)}\n" for line in lines)
+    elif style is plain and cell_width is len:
+        return _plain_lines(grid, widths)
     lines = [aligned_row(columns, widths, cell_width, style, "bold")]
     for view, cells in zip(views, grid[1:], strict=True):
         cell_styles = _cell_styles(view, columns, now)

@@ -57,9 +57,14 @@ def execute(
 ) -> T:
     """``run`` for callers that have their settings already (completion)."""
     import asyncio
+    import gc
 
     from taskcli.db.schema import FreshDatabase
 
+    # What is imported by now lives as long as the process: the collector need
+    # not scan it again each time thousands of rows are made (warm ``list`` of
+    # 10,000 tasks, CPU: 258 ms, 205 ms with this).
+    gc.freeze()
     interrupts_roll_back()
     prepare_database(settings)
     try:

@@ -8,7 +8,7 @@ that format. Kept apart from the formats themselves (``format_human``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -35,10 +35,18 @@ class Formatter:
     name: ClassVar[str]
     # ``False``: this format shows ids only, so the service need not build views.
     needs_views: ClassVar[bool] = True
+    # ``True``: ``list`` hands this format task records (``services.listing``), not views.
+    lists_records: ClassVar[bool] = False
 
     def task_list(
         self, views: Sequence[TaskView], *, now: datetime, columns: Sequence[str] | None = None
     ) -> None:
+        raise NotImplementedError(self.name)
+
+    def task_records(
+        self, found: Sequence[Sequence[Any]], tags: Mapping[int, Sequence[str]]
+    ) -> None:
+        """``list`` as task records and their tags, for a format with ``lists_records``."""
         raise NotImplementedError(self.name)
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:

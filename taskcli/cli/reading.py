@@ -101,6 +101,12 @@ def list_command(
     )
     now = datetime.now().astimezone()
     chosen = formatter(format)
+    if chosen.lists_records:
+        from taskcli.services.listing import list_records
+
+        found, tags = run(ctx, list_records, write=False, task_filter=task_filter, now=now)
+        chosen.task_records(found, tags)
+        return
     views = run(
         ctx,
         list_tasks,

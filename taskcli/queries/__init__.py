@@ -40,6 +40,7 @@ from taskcli.queries.tasks import (
     task,
     task_tag,
     to_view,
+    views_from_stored,
 )
 
 __all__ = [
@@ -67,5 +68,6 @@ __all__ = [
     "task",
     "task_tag",
     "to_view",
+    "views_from_stored",
     "with_tags_and_progress",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, Text, case, cast, func, select, type_coerce
 
 from taskcli.queries.tasks import TASK_COLUMNS, task
 
@@ -24,8 +24,13 @@ def iso_text(column: Any, dialect: str) -> ColumnElement[Any]:
     """
     if dialect == "postgresql":
         utc = func.timezone("UTC", column)
+        # asyncpg stores year 1 and datetime.max as -infinity/infinity, which
+        # to_char turns into NULL; views read them back as datetime.min/max.
+        as_text = cast(column, Text)
         return case(
             (column.is_(None), None),
+            (as_text == "-infinity", "0001-01-01T00:00:00+00:00"),
+            (as_text == "infinity", "9999-12-31T23:59:59.999999+00:00"),
             else_=func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
             + case(
                 (func.to_char(utc, "US") == "000000", ""),

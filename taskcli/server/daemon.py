@@ -110,6 +110,7 @@ PRELOADED = (
     "taskcli.services.history",
     "taskcli.services.journal",
     "taskcli.services.journal_record",
+    "taskcli.services.listing",
     "taskcli.services.reading",
     "taskcli.services.timing",
     "taskcli.services.transfer",
@@ -124,6 +125,12 @@ def preload() -> None:
     for name in PRELOADED:
         importlib.import_module(name)
     _build_command_tree_once()
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()  # else each child configures them on its first ORM use
+    import gc
+
+    gc.freeze()  # children's collections then never touch (and copy) the shared objects
 
 
 def _build_command_tree_once() -> None:

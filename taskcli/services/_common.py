@@ -54,7 +54,9 @@ async def load_views(
     """Run a task selection and attach tags (and progress): a fixed number of statements."""
     if dialect_name(session) == "postgresql":
         return await _load_views_in_one(session, selection, with_progress)
-    task_rows = await rows(session, selection)
+    # Stored text, converted once per distinct value (``queries.views_from_stored``).
+    records = selection.with_only_columns(*queries.record_columns("sqlite"))
+    task_rows = await rows(session, records)
     if not task_rows:
         return []
     tags = await tags_by_task(session, queries.select_tags_for(selection))
@@ -62,7 +64,7 @@ async def load_views(
     if with_progress:
         for task_id, done, total in await rows(session, queries.select_progress_for(selection)):
             progress[task_id] = Progress(done=int(done), total=int(total))
-    return [queries.to_view(row, tags.get(row.id, ()), progress.get(row.id)) for row in task_rows]
+    return queries.views_from_stored(task_rows, tags, progress)
 
 
 async def _load_views_in_one(

@@ -5,9 +5,8 @@ This module is the write API: creating, editing and moving tasks live here;
 ``done``/``undone`` and the tree invariant in ``status``, ``rm`` in
 ``removal``, selections and the ids they resolve to in ``targets``.
 
-Write paths read and change rows with Core statements (``queries``' tables);
-the one ORM object, a new ``Task``, is only inserted. No write path loads a
-relationship, so there is no graph for ``selectinload`` to load.
+Write paths read and change rows with Core statements (``queries``' tables),
+inserts included: no write path builds an ORM object or loads a relationship.
 """
 
 from __future__ import annotations
@@ -16,13 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import UNSET, NewTask, Status, TaskPatch, TaskView
 from taskcli.errors import Conflict, TaskNotFound
-from taskcli.models import Task
 from taskcli.queries import tag, task, task_tag
 from taskcli.services._common import (
     check_room_below,
@@ -84,25 +82,28 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
         parent_done = (await require_task(session, new.parent_id)).status is Status.DONE
         await check_room_below(session, new.parent_id, height=1)
     now = utcnow()
-    row = Task(
-        title=new.title,
-        note=new.note,
-        status=Status.PENDING.value,
-        priority=int(new.priority),
-        due=new.due,
-        parent_id=new.parent_id,
-        created_at=now,
-        updated_at=now,
+    # A Core insert into the same table: an ORM ``Task`` (pydantic validation,
+    # unit of work, configuring every mapper on first use) made a warm ``add``
+    # cost 70 ms of CPU instead of 58, for the same single INSERT.
+    inserted = await session.exec(
+        insert(task).values(
+            title=new.title,
+            note=new.note,
+            status=Status.PENDING.value,
+            priority=int(new.priority),
+            due=new.due,
+            parent_id=new.parent_id,
+            created_at=now,
+            updated_at=now,
+        )
     )
-    session.add(row)
-    await session.flush()
-    assert row.id is not None
-    await _add_tags(session, [row.id], new.tags)
+    task_id: int = inserted.inserted_primary_key[0]  # type: ignore[index]
+    await _add_tags(session, [task_id], new.tags)
     # A pending parent has no done ancestor (the invariant): only a done one costs a statement.
     reopened: list[int] = []
     if parent_done and new.parent_id is not None:
         reopened = await reopen_lineage(session, [new.parent_id])
-    return Changed([await require_task(session, row.id)], await views_by_id(session, reopened))
+    return Changed([await require_task(session, task_id)], await views_by_id(session, reopened))
 
 
 async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
