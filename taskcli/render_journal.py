@@ -105,6 +105,9 @@ def history_text(
                 when = field.new if field.new is not None else field.old
                 reopened = " (running again)" if field.new is None else ""
                 lines.append(f"    {field.name} {_shown('completed_at', when)}{reopened}")
+            elif field.name == "blocked by":
+                change = "added" if field.new is not None else "removed"
+                lines.append(f"    blocked by {field.new or field.old} {change}")
             elif field.name == "interval":
                 lines.append(f"    interval removed: {terminal_safe(field.old or '')}")
             elif entry.kind == "changed":

@@ -104,6 +104,7 @@ PRELOADED = (
     "taskcli.render_rich",
     "taskcli.render_time",
     "taskcli.services.annotations",
+    "taskcli.services.blockers",
     "taskcli.services.bulk",
     "taskcli.services.completion",
     "taskcli.services.detail",

@@ -120,6 +120,7 @@ async def _apply(
                     "tag": "tag",
                     "annotation": "annotation",
                     "time_interval": "interval",
+                    "task_blocker": "blocked-by link",
                 }.get(table, "tag link")
                 raise refusal(
                     f"{what} {row_key} was changed since; use --force to {refusal.verb} it anyway"
@@ -178,6 +179,7 @@ async def _restore(session: AsyncSession, nets: dict[str, Net], params: dict[str
     await _delete(session, nets["task_tag"], params)
     await _delete(session, nets["annotation"], params)
     await _delete(session, nets["time_interval"], params)
+    await _delete(session, nets["task_blocker"], params)
     await _insert(session, nets["tag"], params)
     await _update(session, nets["tag"], params)
     await _insert(session, nets["task"], params)
@@ -189,6 +191,7 @@ async def _restore(session: AsyncSession, nets: dict[str, Net], params: dict[str
     await _update(session, nets["annotation"], params)
     await _insert(session, nets["time_interval"], params)
     await _update(session, nets["time_interval"], params)
+    await _insert(session, nets["task_blocker"], params)  # both tasks exist by now
 
 
 async def _delete(
