@@ -28,7 +28,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.models import Change, Operation
 from taskcli.services._common import lock_tree, rows
-from taskcli.services.journal_checks import Refusal, check_restorable, check_tree
+from taskcli.services.journal_checks import (
+    Refusal,
+    check_links,
+    check_restorable,
+    check_tree,
+)
 from taskcli.services.journal_net import KEYS, Net
 from taskcli.services.journal_operation import (
     APPLIED,
@@ -130,6 +135,7 @@ async def _apply(
         async with session.begin_nested():
             await _restore(session, nets, params)
             await check_tree(session, nets["task"], params, refusal)
+            await check_links(session, nets["task_blocker"], params, refusal)
     except IntegrityError:
         raise refusal(
             "a row it restores clashes with the database as it is now (a task or tag it "
