@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from support import REPO_ROOT, Cli, dump, error_line, execute, run_subprocess
@@ -256,3 +257,70 @@ def test_revision_0008_up_and_down_with_data(backend: str, blank_db_url: str) ->
     cli.ok("edit", "1", "--unblock", "2")  # the journal works on the new table again
     cli.ok("undo")
     assert _links(cli) == links
+
+
+# --- export and import -------------------------------------------------------------------
+
+
+def test_export_import_round_trip(cli: Cli, tmp_path: Path) -> None:
+    paint, buy, ladder = _three(cli)
+    cli.ok("edit", str(paint), "--blocked-by", str(buy), "--blocked-by", str(ladder))
+    exported = json.loads(cli.ok("export").stdout)
+    by_id = {t["id"]: t for t in exported["tasks"]}
+    assert by_id[paint]["blocked_by"] == [buy, ladder]
+    keys = list(by_id[paint])
+    assert keys[keys.index("completed_at") + 1] == "blocked_by"
+    other = Cli(url=f"sqlite:///{tmp_path / 'other.db'}", env={})
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(exported))
+    other.ok("import", str(path))
+    assert _links(other) == _links(cli)
+    again = other.ok("import", str(path))  # nothing new: the links stay as they are
+    assert "0 added" in again.stdout
+    assert _links(other) == _links(cli)
+    # The file's links win on a re-import of the same tasks.
+    cli.ok("edit", str(paint), "--unblock", str(ladder))
+    cli.ok("import", str(path))
+    assert _links(cli) == [(paint, buy), (paint, ladder)]
+
+
+def test_import_refuses_a_cycle_and_bad_links(cli: Cli, tmp_path: Path) -> None:
+    def document(*tasks: dict[str, Any]) -> str:
+        return json.dumps({"format": "taskcli", "version": 1, "tasks": list(tasks)})
+
+    def item(task_id: int, blocked_by: Any) -> dict[str, Any]:
+        return {"id": task_id, "title": f"t{task_id}", "blocked_by": blocked_by}
+
+    cli.ok("add", "keep me")
+    before = dump(cli.url)
+    cycle = document(item(1, [2]), item(2, [1]))
+    assert "already waits" in error_line(cli.fails(4, "import", "-", input=cycle))
+    own = document(item(1, [1]))
+    assert "by itself" in error_line(cli.fails(2, "import", "-", input=own))
+    bad = document(item(1, ["2"]))
+    assert "blocked_by" in error_line(cli.fails(2, "import", "-", input=bad))
+    assert dump(cli.url) == before
+
+
+def test_taskwarrior_depends_become_links(cli: Cli, tmp_path: Path) -> None:
+    """Both spellings of ``depends`` (a list, a comma string); a uuid the file does not
+    import (unknown, or a deleted task) stays a note line."""
+    items = [
+        {"uuid": "u-first", "description": "first", "status": "pending"},
+        {"uuid": "u-gone", "description": "gone", "status": "deleted"},
+        {"uuid": "u-second", "description": "second", "depends": "u-first,u-gone"},
+        {"uuid": "u-third", "description": "third", "depends": ["u-first", "u-second"]},
+    ]
+    path = tmp_path / "tw.json"
+    path.write_text(json.dumps(items))
+    result = cli.ok("import", "--from", "taskwarrior", str(path))
+    assert "1 dependency kept as note lines" in result.stdout
+    tasks = {t["title"]: t for t in json.loads(cli.ok("list", "-f", "json").stdout)}
+    first, second, third = (tasks[name] for name in ("first", "second", "third"))
+    assert second["blocked_by"] == [first["id"]]
+    assert second["note"] == "Depends on: gone (u-gone)"
+    assert third["blocked_by"] == sorted([first["id"], second["id"]])
+    assert third["note"] is None
+    again = cli.ok("import", "--from", "taskwarrior", str(path))
+    assert "0 added, 0 updated" in again.stdout
+    assert len(_links(cli)) == 3

@@ -114,6 +114,7 @@ PRELOADED = (
     "taskcli.services.reading",
     "taskcli.services.timing",
     "taskcli.services.transfer",
+    "taskcli.services.transfer_links",
     "taskcli.services.writing",
 )
 
