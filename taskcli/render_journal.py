@@ -105,7 +105,7 @@ def history_text(
                 when = field.new if field.new is not None else field.old
                 reopened = " (running again)" if field.new is None else ""
                 lines.append(f"    {field.name} {_shown('completed_at', when)}{reopened}")
-            elif field.name == "blocked by":
+            elif field.name == "blocked_by":
                 change = "added" if field.new is not None else "removed"
                 lines.append(f"    blocked by {field.new or field.old} {change}")
             elif field.name == "interval":

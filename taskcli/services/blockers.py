@@ -10,9 +10,9 @@ insert, so on PostgreSQL it reads what committed before the lock was ours).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 
 from taskcli.domain import BlockerLink, Status
 from taskcli.errors import Conflict
@@ -54,6 +54,17 @@ async def link_blockers(
     if nested:
         owner, inner = nested[0]
         raise Conflict(f"task {owner} cannot be blocked by {inner}: {inner} is its subtask")
+    new_links = await _missing_links(session, ids, wanted)
+    if not new_links:
+        return
+    await session.exec(task_blocker.insert(), params=new_links)
+    await refuse_cycle(session, links_of(sorted({link["task_id"] for link in new_links})))
+
+
+async def _missing_links(
+    session: AsyncSession, ids: Sequence[int], wanted: Sequence[int]
+) -> list[dict[str, int]]:
+    """The (task, blocker) rows of ``ids`` x ``wanted`` not linked yet."""
     existing = set(
         await rows(
             session,
@@ -62,21 +73,17 @@ async def link_blockers(
             ),
         )
     )
-    new_links = [
+    return [
         {"task_id": task_id, "blocked_by_id": blocker}
         for task_id in ids
         for blocker in wanted
         if (task_id, blocker) not in existing
     ]
-    if not new_links:
-        return
-    await session.exec(task_blocker.insert(), params=new_links)
-    await refuse_cycle(session, links_of(sorted({link["task_id"] for link in new_links})))
 
 
-async def refuse_cycle(session: AsyncSession, seeds: object) -> None:
+async def refuse_cycle(session: AsyncSession, seeds: Select[Any]) -> None:
     """``Conflict`` when one of the seed edges (waiter, waited) now lies on a cycle."""
-    found = await rows(session, select_cycle(seeds))  # type: ignore[arg-type]
+    found = await rows(session, select_cycle(seeds))
     if found:
         waiter, waited = found[0]
         raise Conflict(
@@ -107,15 +114,11 @@ async def unlink_blockers(
 
 async def related_tasks(session: AsyncSession, task_id: int) -> tuple[Related, Related]:
     """(blocked by, blocking) of one task, by id, in one statement (for ``show``)."""
-    found = await rows(session, select_related(task_id))
-    blocked_by = tuple(
-        BlockerLink(i, title, status == Status.PENDING.value)
-        for blocking, i, title, status in found
-        if not blocking
+    found = [
+        (blocking, BlockerLink(other, title, status == Status.PENDING.value))
+        for blocking, other, title, status in await rows(session, select_related(task_id))
+    ]
+    return (
+        tuple(link for blocking, link in found if not blocking),
+        tuple(link for blocking, link in found if blocking),
     )
-    blocking = tuple(
-        BlockerLink(i, title, status == Status.PENDING.value)
-        for is_blocking, i, title, status in found
-        if is_blocking
-    )
-    return blocked_by, blocking

@@ -120,7 +120,7 @@ def _described(change: Any, tag_names: dict[Any, str]) -> tuple[str, tuple[Field
     if change.table_name == "task_blocker":
         blocker = str((old or new or {}).get("blocked_by_id"))
         return "changed", (
-            FieldChange("blocked by", None if new else blocker, blocker if new else None),
+            FieldChange("blocked_by", None if new else blocker, blocker if new else None),
         )
     kind = "created" if old is None else "deleted" if new is None else "changed"
     fields = tuple(
