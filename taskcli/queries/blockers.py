@@ -18,7 +18,7 @@ from sqlalchemy import (
     exists,
     literal,
     select,
-    union,
+    union_all,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -111,7 +111,7 @@ def select_cycle(seeds: Select[Any]) -> Select[Any]:
     a new edge. ``UNION`` keeps each (edge, task) pair once, which also ends
     the recursion.
     """
-    graph = union(
+    graph = union_all(
         select(task_blocker.c.task_id.label("src"), task_blocker.c.blocked_by_id.label("dst")),
         select(task.c.parent_id.label("src"), task.c.id.label("dst")).where(
             task.c.parent_id.is_not(None)

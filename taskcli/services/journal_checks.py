@@ -203,7 +203,7 @@ async def _first(session: AsyncSession, sql: str, params: dict[str, Any]) -> lis
 _LINK_CYCLE = """,
 dependency(src, dst) AS (
   SELECT task_id, blocked_by_id FROM task_blocker
-  UNION SELECT parent_id, id FROM task WHERE parent_id IS NOT NULL),
+  UNION ALL SELECT parent_id, id FROM task WHERE parent_id IS NOT NULL),
 reach(origin, waited, id) AS (
   SELECT key_task_id, key_blocked_by_id, key_blocked_by_id FROM net WHERE target IS NOT NULL
   UNION
