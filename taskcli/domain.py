@@ -74,6 +74,7 @@ class NewTask:
     due: datetime | None = None
     tags: frozenset[str] = frozenset()
     parent_id: int | None = None
+    blocked_by: frozenset[int] = frozenset()
 
 
 class Unset(StrEnum):
@@ -93,6 +94,8 @@ class TaskPatch:
     due: datetime | Unset | None = UNSET
     add_tags: frozenset[str] = frozenset()
     remove_tags: frozenset[str] = frozenset()
+    add_blockers: frozenset[int] = frozenset()
+    remove_blockers: frozenset[int] = frozenset()
 
     def is_empty(self) -> bool:
         return (
@@ -102,6 +105,8 @@ class TaskPatch:
             and self.due is UNSET
             and not self.add_tags
             and not self.remove_tags
+            and not self.add_blockers
+            and not self.remove_blockers
         )
 
 
@@ -118,6 +123,7 @@ class TaskFilter:
     parent_id: int | None = None
     under_id: int | None = None  # every descendant of this task
     active: bool = False  # only tasks with a running interval (``start``)
+    blocked: bool | None = None  # True: a blocker is pending; False: none is
     roots: bool = False
     sort: tuple[SortOrder, ...] = DEFAULT_SORT
     reverse: bool = False
@@ -147,6 +153,7 @@ class TaskView:
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    blocked_by: tuple[int, ...] = ()  # 0.4.0: ids of the tasks it waits for, sorted
     progress: Progress | None = None
     # Ancestor titles, root first; loaded only when a view asks for them.
     path: tuple[str, ...] | None = None
@@ -167,6 +174,15 @@ class Annotation:
 
 
 @dataclass(frozen=True)
+class BlockerLink:
+    """The other end of a blocked-by link, as ``show`` lists it."""
+
+    id: int
+    title: str
+    pending: bool
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     task: TaskView
     ancestors: tuple[TaskView, ...]
@@ -174,6 +190,8 @@ class TaskDetail:
     annotations: tuple[Annotation, ...] = ()  # oldest first, numbered from 1 as ``show`` lists
     time_spent: int = 0  # seconds in all its intervals (a running one up to now)
     running_since: datetime | None = None  # started and not stopped: since when
+    blocked_by: tuple[BlockerLink, ...] = ()  # the tasks it waits for, by id
+    blocking: tuple[BlockerLink, ...] = ()  # the tasks that wait for it, by id
 
 
 @dataclass(frozen=True)

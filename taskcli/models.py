@@ -152,6 +152,20 @@ class Interval(SQLModel, table=True):
     stopped_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
+class TaskBlocker(SQLModel, table=True):
+    """A blocked-by link: ``task_id`` waits for ``blocked_by_id``; goes with either task."""
+
+    __tablename__ = "task_blocker"
+    __table_args__ = (CheckConstraint("task_id <> blocked_by_id", name="not_own_blocker"),)
+
+    task_id: int = Field(
+        sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True)
+    )
+    blocked_by_id: int = Field(
+        sa_column=Column(ForeignKey("task.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
 class Operation(SQLModel, table=True):
     """One journaled command: what ran, who ran it, and whether it is undone."""
 

@@ -49,6 +49,8 @@ class ImportRecord:
     describes_task: bool = True
     # None: the file says nothing about annotations (theirs here are kept as they are).
     annotations: tuple[Annotation, ...] | None = None
+    # Keys of the records this one is blocked by (0.4.0); None: the file says nothing.
+    blocked_by: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -178,7 +180,21 @@ def _native_record(item: Any) -> ImportRecord:
         external_id=external_id,
         original_id=task_id,
         annotations=_annotations(item.get("annotations")),
+        blocked_by=_blocked_by(item.get("blocked_by"), task_id),
     )
+
+
+def _blocked_by(value: Any, task_id: int) -> tuple[str, ...] | None:
+    """``blocked_by`` (0.4.0): the exported ids of its blockers; absent: None."""
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in value
+    ):
+        raise UsageError("blocked_by must be a list of task ids")
+    if task_id in value:
+        raise UsageError("a task cannot be blocked by itself")
+    return tuple(str(validate_task_id(n)) for n in dict.fromkeys(value))
 
 
 def _annotations(value: Any) -> tuple[Annotation, ...] | None:

@@ -36,6 +36,7 @@ JSON_KEYS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "blocked_by",
 )
 
 
@@ -57,6 +58,7 @@ def task_object(view: TaskView) -> dict[str, Any]:
         "created_at": iso(view.created_at),
         "updated_at": iso(view.updated_at),
         "completed_at": iso(view.completed_at),
+        "blocked_by": list(view.blocked_by),  # 0.4.0
     }
 
 
@@ -108,8 +110,16 @@ def record_json(row: Sequence[Any], tags: Iterable[str]) -> str:
         f'"tags": [{", ".join(map(_json_text, sorted(tags))) if tags else ""}], '
         f'"parent_id": {"null" if parent_id is None else parent_id}, '
         f'"created_at": "{_iso_from_text(created)}", "updated_at": "{_iso_from_text(updated)}", '
-        f'"completed_at": {"null" if completed is None else _quoted_iso(completed)}'
+        f'"completed_at": {"null" if completed is None else _quoted_iso(completed)}, '
+        f'"blocked_by": [{_sorted_ids(row[10])}]'
     )
+
+
+def _sorted_ids(text: str | None) -> str:
+    """A record's ``blocked_by`` text (``"7,3"`` or NULL) as sorted JSON numbers."""
+    if not text:
+        return ""
+    return ", ".join(str(n) for n in sorted(int(part) for part in text.split(",")))
 
 
 class TreeJsonWriter:
@@ -186,6 +196,9 @@ def detail_object(detail: TaskDetail) -> dict[str, Any]:
         # 0.3.0: started and not stopped; seconds in all its intervals (running: up to now).
         "active": detail.running_since is not None,
         "time_spent": detail.time_spent,
+        # 0.4.0: a blocker is still pending; the ids of the tasks blocked by this one.
+        "blocked": any(link.pending for link in detail.blocked_by),
+        "blocking": [link.id for link in detail.blocking],
     }
 
 
@@ -246,6 +259,7 @@ def tasks_csv(views: Iterable[TaskView]) -> str:
     for view in views:
         record = task_object(view)
         record["tags"] = ",".join(record["tags"])
+        record["blocked_by"] = ",".join(map(str, record["blocked_by"]))
         writer.writerow("" if record[key] is None else record[key] for key in JSON_KEYS)
     return buffer.getvalue()
 

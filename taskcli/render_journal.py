@@ -113,6 +113,9 @@ def _field_line(kind: str, field: FieldChange) -> str | None:
         when = field.new if field.new is not None else field.old
         reopened = " (running again)" if field.new is None else ""
         return f"    {field.name} {_shown('completed_at', when)}{reopened}"
+    if field.name == "blocked_by":
+        change = "added" if field.new is not None else "removed"
+        return f"    blocked by {field.new or field.old} {change}"
     if field.name == "interval":
         return f"    interval removed: {terminal_safe(field.old or '')}"
     if kind == "changed":

@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from taskcli.domain import TaskDetail, TaskView, TreeNode
+from taskcli.domain import BlockerLink, TaskDetail, TaskView, TreeNode
 from taskcli.instants import to_local
 from taskcli.layout import (
     Styler,
@@ -74,7 +74,7 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     fields: list[tuple[str, str]] = [
         ("ID", str(view.id)),
         ("Title", terminal_safe(view.title)),
-        ("Status", view.status.value),
+        ("Status", view.status.value + (" (blocked)" if _blocked(detail) else "")),
         ("Priority", view.priority.label),
         ("Due", f"{due} (overdue)" if overdue(view, now) else due),
         ("Tags", tags_text(view) or "-"),
@@ -87,6 +87,10 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
         fields.append(("Completed", local_time(view.completed_at)))
     if detail.time_spent or detail.running_since is not None:
         fields.append(("Time", time_text(detail, now)))
+    if detail.blocked_by:
+        fields.append(("Blocked by", _links(detail.blocked_by)))
+    if detail.blocking:
+        fields.append(("Blocking", _links(detail.blocking)))
     if view.note:
         fields.append(("Note", terminal_safe(view.note, keep_newlines=True)))
     for name, value in fields:
@@ -99,6 +103,19 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
         parts.append(Text("\nSubtasks", style="bold"))
         parts.append(_Labels(detail.subtasks, now=now))
     return Group(*parts)
+
+
+def _blocked(detail: TaskDetail) -> bool:
+    """Blocked: one of its blockers is still pending."""
+    return any(link.pending for link in detail.blocked_by)
+
+
+def _links(links: Sequence[BlockerLink]) -> str:
+    """One line per linked task: ``3 Buy paint (pending)``."""
+    return "\n".join(
+        f"{link.id} {terminal_safe(link.title)} ({'pending' if link.pending else 'done'})"
+        for link in links
+    )
 
 
 def time_text(detail: TaskDetail, now: datetime) -> str:

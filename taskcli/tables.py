@@ -125,3 +125,15 @@ interval = Table(
     CheckConstraint("stopped_at IS NULL OR stopped_at >= started_at", name="stop_after_start"),
     sqlite_autoincrement=True,
 )
+
+# Blocked-by links outside the tree: ``task_id`` waits for ``blocked_by_id``.
+# Either task's deletion removes the link; the second index serves "blocking:".
+task_blocker = Table(
+    "task_blocker",
+    metadata,
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "blocked_by_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+    CheckConstraint("task_id <> blocked_by_id", name="not_own_blocker"),
+)

@@ -37,10 +37,17 @@ _SKIPPED = {"deleted": "deleted", "recurring": "recurring templates"}
 
 
 def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]:
-    """Records (projects first), skipped counts by reason, and how many dependencies were kept."""
+    """Records (projects first), skipped counts by reason, and how many dependencies were
+    kept as note lines (those on a task the file does not import); the others are
+    blocked-by links (0.4.0)."""
     items = _items(text)
     titles = {
         item.get("uuid"): item.get("description", "") for item in items if isinstance(item, Mapping)
+    }
+    imported = {
+        item.get("uuid")
+        for item in items
+        if isinstance(item, Mapping) and item.get("status", "pending") not in _SKIPPED
     }
     records: dict[str, ImportRecord] = {}
     skipped: Counter[str] = Counter()
@@ -54,9 +61,9 @@ def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]
                 skipped[_SKIPPED[status]] += 1
                 continue
             depends = _depends(item.get("depends"))
-            dependencies += len(depends)
+            dependencies += sum(1 for d in depends if d not in imported)
             parent_key = _add_projects(records, item.get("project"))
-            record = _record(item, status, parent_key, depends, titles)
+            record = _record(item, status, parent_key, depends, titles, imported)
         except UsageError as error:
             raise UsageError(f"Taskwarrior task {number}: {error}") from None
         records[record.key] = record
@@ -111,6 +118,7 @@ def _record(
     parent_key: str | None,
     depends: list[str],
     titles: Mapping[Any, Any],
+    imported: set[Any],
 ) -> ImportRecord:
     uuid = item.get("uuid")
     if not isinstance(uuid, str) or not uuid:
@@ -121,7 +129,12 @@ def _record(
         raise UsageError(f"unknown status {status!r}")
     done = status == "completed"
     annotations, note_lines = _annotations(item.get("annotations") or [])
-    note_lines += [f"Depends on: {titles.get(d) or 'an unknown task'} ({d})" for d in depends]
+    note_lines += [
+        f"Depends on: {titles.get(d) or 'an unknown task'} ({d})"
+        for d in depends
+        if d not in imported
+    ]
+    blocked_by = tuple(dict.fromkeys(f"taskwarrior:{d}" for d in depends if d in imported))
     tags = item.get("tags") or []
     if not isinstance(tags, list):
         raise UsageError("tags must be a list")
@@ -142,6 +155,7 @@ def _record(
         completed_at=_instant(item.get("end"), "end") if done else None,
         external_id=bounded_identifier(f"taskwarrior:{uuid}", MAX_EXTERNAL_ID_LENGTH),
         annotations=annotations,
+        blocked_by=tuple(key for key in blocked_by if key != f"taskwarrior:{uuid}"),
     )
 
 

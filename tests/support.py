@@ -26,6 +26,7 @@ TABLES = (
     "task_tag",
     "annotation",
     "time_interval",
+    "task_blocker",
     "operation",
     "change",
     "journal_cursor",

@@ -168,8 +168,11 @@ def test_show_json_has_ancestors_root_first_and_direct_subtasks(cli: Cli) -> Non
     """``show -f json``: the task object plus its path from the root and its children only."""
     _show_tree(cli)
     shown = as_json(cli, "show", "2")
-    assert_task_object(  # annotations, active, time_spent: 0.3.0
-        shown, frozenset({"ancestors", "subtasks", "annotations", "active", "time_spent"})
+    assert_task_object(  # annotations, active, time_spent: 0.3.0; blocked, blocking: 0.4.0
+        shown,
+        frozenset(
+            {"ancestors", "subtasks", "annotations", "active", "time_spent", "blocked", "blocking"}
+        ),
     )
     assert shown["title"] == "Kitchen"
     assert shown["annotations"] == []

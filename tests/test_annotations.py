@@ -62,8 +62,9 @@ def test_show_json_adds_annotations_after_the_existing_keys(cli: Cli) -> None:
     cli.ok("annotate", "1", "first")
     document = json.loads(cli.ok("show", "1", "-f", "json").stdout)
     keys = list(document)
-    assert keys[:11] == list(TASK_KEY_ORDER)
-    assert keys[11:14] == ["ancestors", "subtasks", "annotations"]
+    assert keys[: len(TASK_KEY_ORDER)] == list(TASK_KEY_ORDER)
+    after = len(TASK_KEY_ORDER)
+    assert keys[after : after + 3] == ["ancestors", "subtasks", "annotations"]
     [annotation] = document["annotations"]
     assert list(annotation) == ["entry", "text"]
     assert annotation["text"] == "first"

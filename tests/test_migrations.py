@@ -356,7 +356,9 @@ def test_each_revision_journals_the_tables_it_has(blank_url: str, backend: str) 
     cli.ok("db", "upgrade", "0003")
     assert journal_triggers(blank_url, backend) == triggers_for("task", "tag", "task_tag")
     cli.ok("db", "upgrade")
-    everything = triggers_for("task", "tag", "task_tag", "annotation", "time_interval")
+    everything = triggers_for(
+        "task", "tag", "task_tag", "annotation", "time_interval", "task_blocker"
+    )
     assert journal_triggers(blank_url, backend) == everything
     for target in ("0004", "0003"):
         cli.ok("db", "downgrade", target, "--yes")

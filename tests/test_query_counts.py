@@ -44,9 +44,9 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-all": 4,
         "subtree-json": 6,  # BEGIN, schema, root + its tags, subtree + its tags
         # BEGIN, schema, task and subtasks + tags + progress, ancestors (2),
-        # annotations, intervals (time spent)
-        "show": 9,
-        "show-json": 9,
+        # annotations, intervals (time spent), blocked-by links both ways (0.4.0)
+        "show": 10,
+        "show-json": 10,
         # BEGIN, schema, identity (source), all tags, all annotations, all task records (streamed)
         "export": 6,
     },
@@ -60,8 +60,8 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 3,
         "tree-all": 2,
         "subtree-json": 3,
-        "show": 4,
-        "show-json": 4,
+        "show": 5,  # ... blocked by and blocking: one statement (0.4.0)
+        "show-json": 5,
         "export": 4,
     },
 }

@@ -32,8 +32,9 @@ EXPECTED = {
     ("add", "second", "-p", "1", "-t", "x"): 20,
     ("list",): 7,
     ("tree",): 9,
-    # The task's annotations and its intervals (time spent): one statement each since 0.3.0.
-    ("show", "1"): 13,
+    # The task's annotations and its intervals (time spent): one statement each since 0.3.0;
+    # its blocked-by links, both ways, one more since 0.4.0.
+    ("show", "1"): 15,
     ("edit", "2", "--title", "renamed"): 9,
     # The tree lock: a concurrent ``add --parent`` must not slip pending work under it.
     # ... and done stops a running interval (one statement since 0.3.0).

@@ -17,6 +17,7 @@ PAIRS = [
     (tables.task_tag, models.TaskTag.__table__),
     (tables.annotation, models.Annotation.__table__),
     (tables.interval, models.Interval.__table__),
+    (tables.task_blocker, models.TaskBlocker.__table__),
 ]
 
 # Partial indexes whose dialect options would load the PostgreSQL dialect on
@@ -66,7 +67,14 @@ def test_core_tables_match_the_models(core: Table, model: Table) -> None:
 
 def test_core_metadata_holds_every_task_table() -> None:
     """No table the queries use is missing; the naming convention is shared."""
-    assert set(tables.metadata.tables) == {"task", "tag", "task_tag", "annotation", "time_interval"}
+    assert set(tables.metadata.tables) == {
+        "task",
+        "tag",
+        "task_tag",
+        "annotation",
+        "time_interval",
+        "task_blocker",
+    }
     assert tables.metadata.naming_convention == models.metadata.naming_convention
     assert query_task is tables.task
 

@@ -159,7 +159,7 @@ def test_malformed_import_names_the_problem_and_changes_nothing(
 
 def test_taskwarrior_sample_maps_every_field(cli: Cli) -> None:
     result = cli.ok("import", "--from", "taskwarrior", str(TW_SAMPLE))
-    assert result.stdout == "Imported 7 tasks, skipped 1 deleted; 1 dependency kept as note lines\n"
+    assert result.stdout == "Imported 7 tasks, skipped 1 deleted\n"
     tasks = {
         t["title"]: t for t in json.loads(cli.ok("list", "--status", "all", "-f", "json").stdout)
     }
@@ -183,9 +183,9 @@ def test_taskwarrior_sample_maps_every_field(cli: Cli) -> None:
     assert dig["created_at"] == "2026-11-20T09:00:00+00:00"
     assert dig["updated_at"] == "2026-11-21T10:00:00+00:00"
     assert tasks["Buy seeds"]["priority"] == "low"
-    assert (
-        "Depends on: Dig beds (5da0a0f6-daa2-440e-b938-24d4adbf345b)" in tasks["Buy seeds"]["note"]
-    )
+    # 0.4.0: a dependency on a task in the file is a blocked-by link, not a note line.
+    assert tasks["Buy seeds"]["blocked_by"] == [dig["id"]]
+    assert "Depends on" not in (tasks["Buy seeds"]["note"] or "")
     call = json.loads(cli.ok("show", str(tasks["Call mom"]["id"]), "-f", "json").stdout)
     assert call["note"] is None  # its annotation is an annotation (0.3.0), not a note line
     assert call["annotations"] == [

@@ -50,6 +50,8 @@ class FilterOptions:
     parent: int | None = None
     under: int | None = None
     active: bool = False
+    blocked: bool = False
+    unblocked: bool = False
 
     def task_filter(self) -> TaskFilter:
         """Checked: a bad value is a usage error (exit 2). No status: pending tasks, as ``list``."""
@@ -66,6 +68,7 @@ class FilterOptions:
             parent_id=validate_task_id(self.parent) if self.parent is not None else None,
             under_id=validate_task_id(self.under) if self.under is not None else None,
             active=self.active,
+            blocked=_blocked(self.blocked, self.unblocked),
         )
 
     def where_filter(self) -> TaskFilter | None:
@@ -146,6 +149,20 @@ def _active(*names: str) -> Any:
     return typer.Option(*names, help="Started and not stopped (taskcli start).")
 
 
+def _blocked_option(*names: str) -> Any:
+    return typer.Option(*names, help="Waiting for a pending blocker (--blocked-by).")
+
+
+def _unblocked_option(*names: str) -> Any:
+    return typer.Option(*names, help="No pending blocker.")
+
+
+def _blocked(blocked: bool, unblocked: bool) -> bool | None:
+    if blocked and unblocked:
+        raise UsageError("give at most one of --blocked and --unblocked")
+    return True if blocked else False if unblocked else None
+
+
 @dataclass(frozen=True)
 class Filter:
     """One filter option as ``list`` declares it: names, option, type, default.
@@ -184,6 +201,8 @@ FILTERS: dict[str, Filter] = {
     "parent": Filter(("--parent", "-p"), _parent, int | None),
     "under": Filter(("--under",), _under, int | None),
     "active": Filter(("--active",), _active, bool, False),
+    "blocked": Filter(("--blocked",), _blocked_option, bool, False),
+    "unblocked": Filter(("--unblocked",), _unblocked_option, bool, False),
 }
 
 

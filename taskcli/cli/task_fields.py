@@ -48,6 +48,26 @@ Tags = Annotated[
 Note = Annotated[
     str | None, typer.Option("--note", "-n", metavar="TEXT", help="A note.", show_default=False)
 ]
+BlockedBy = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--blocked-by",
+        metavar="ID",
+        help="Blocked by task ID until it is done (repeatable).",
+        show_default=False,
+        autocompletion=complete_any_task_id,
+    ),
+]
+Unblock = Annotated[
+    list[int] | None,
+    typer.Option(
+        "--unblock",
+        metavar="ID",
+        help="No longer blocked by task ID (repeatable).",
+        show_default=False,
+        autocompletion=complete_any_task_id,
+    ),
+]
 NewTitle = Annotated[
     str | None, typer.Option("--title", metavar="TITLE", help="New title.", show_default=False)
 ]
@@ -87,6 +107,7 @@ def new_task(
     due: str | None,
     tags: list[str] | None,
     note: str | None,
+    blocked_by: list[int] | None = None,
 ) -> NewTask:
     """``add``'s fields checked; the title ``-`` (titles from stdin) stays as it is."""
     return NewTask(
@@ -96,6 +117,7 @@ def new_task(
         due=parse_date(due) if due is not None else None,
         tags=frozenset(validate_tag(name) for name in tags or ()),
         parent_id=validate_task_id(parent) if parent is not None else None,
+        blocked_by=_ids(blocked_by),
     )
 
 
@@ -106,6 +128,8 @@ def task_patch(
     due: str | None,
     tags: list[str] | None,
     note: str | None,
+    blocked_by: list[int] | None = None,
+    unblock: list[int] | None = None,
 ) -> TaskPatch:
     """``edit``'s fields checked; a usage error when none is given."""
     add_tags, remove_tags = _tag_changes(tags or [])
@@ -116,10 +140,21 @@ def task_patch(
         due=UNSET if due is None else None if due.strip().lower() == "none" else parse_date(due),
         add_tags=add_tags,
         remove_tags=remove_tags,
+        add_blockers=_ids(blocked_by),
+        remove_blockers=_ids(unblock),
     )
     if patch.is_empty():
-        raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
+        raise UsageError(
+            "nothing to change: give --title, --priority, --due, --tag, --note, "
+            "--blocked-by or --unblock"
+        )
+    if both := patch.add_blockers & patch.remove_blockers:
+        raise UsageError(f"task {min(both)} given to both --blocked-by and --unblock")
     return patch
+
+
+def _ids(given: list[int] | None) -> frozenset[int]:
+    return frozenset(validate_task_id(task_id) for task_id in given or ())
 
 
 def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:

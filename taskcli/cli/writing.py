@@ -23,6 +23,7 @@ from taskcli.cli.formats import formatter
 from taskcli.cli.options import DueOption, PriorityOption, TaskIds, TextFormat, TextFormatOption
 from taskcli.cli.selection import select_ids, selection_of
 from taskcli.cli.task_fields import (
+    BlockedBy,
     NewDue,
     NewNote,
     NewTitle,
@@ -31,6 +32,7 @@ from taskcli.cli.task_fields import (
     TagChanges,
     Tags,
     Title,
+    Unblock,
     new_task,
     task_patch,
 )
@@ -73,6 +75,7 @@ def add_command(
     due: DueOption = None,
     tag: Tags = None,
     note: Note = None,
+    blocked_by: BlockedBy = None,
     quiet: Quiet = False,
     format: TextFormatOption = TextFormat.TEXT,
     no_context: NoContext = False,
@@ -84,7 +87,11 @@ def add_command(
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
-    new = new_task(title, parent=parent, priority=priority, due=due, tags=tag, note=note)
+    new = new_task(
+        title, parent=parent, priority=priority, due=due, tags=tag, note=note, blocked_by=blocked_by
+    )
+    if bulk and new.blocked_by:
+        raise UsageError("--blocked-by is not available with '-'; use edit --blocked-by after")
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
 
@@ -151,6 +158,8 @@ def edit_command(
     due: NewDue = None,
     tag: TagChanges = None,
     note: NewNote = None,
+    blocked_by: BlockedBy = None,
+    unblock: Unblock = None,
     *,
     filters: FilterOptions,
     yes: Yes = False,
@@ -163,7 +172,15 @@ def edit_command(
     """
     from taskcli.services.writing import edit_selected
 
-    patch = task_patch(title=title, priority=priority, due=due, tags=tag, note=note)
+    patch = task_patch(
+        title=title,
+        priority=priority,
+        due=due,
+        tags=tag,
+        note=note,
+        blocked_by=blocked_by,
+        unblock=unblock,
+    )
     chosen = confirmed(ctx, selection_of(task_ids, filters.where_filter()), yes=yes)
     if chosen is None:
         return

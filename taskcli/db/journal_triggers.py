@@ -31,6 +31,8 @@ KEYS = {
     # Keyed under their task, so a task's history finds them by prefix.
     "annotation": "{row}.task_id || ':' || {row}.id",
     "time_interval": "{row}.task_id || ':' || {row}.id",
+    # Keyed under the blocked task: its history finds the links it gained and lost.
+    "task_blocker": "{row}.task_id || ':' || {row}.blocked_by_id",
 }
 EVENTS = ("insert", "update", "delete")
 CURSOR = "(SELECT operation_id FROM journal_cursor WHERE id = 1)"
@@ -43,7 +45,9 @@ PG_KEY = (
     "CASE WHEN TG_TABLE_NAME = 'task_tag' "
     "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'tag_id') "
     "WHEN TG_TABLE_NAME IN ('annotation', 'time_interval') "
-    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'id') ELSE {row} ->> 'id' END"
+    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'id') "
+    "WHEN TG_TABLE_NAME = 'task_blocker' "
+    "THEN ({row} ->> 'task_id') || ':' || ({row} ->> 'blocked_by_id') ELSE {row} ->> 'id' END"
 )
 PG_OPERATION = "nullif(current_setting('taskcli.operation_id', true), '')::bigint"
 PG_FUNCTIONS = {

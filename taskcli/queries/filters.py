@@ -1,5 +1,7 @@
 """``list``'s filter and sort as SQL: what ``list`` shows and what a filtered write selects.
 
+``not_blocked()`` (no pending blocker) is re-exported here for reports to reuse.
+
 Kept apart because it changes with ``list``'s options (a new filter, a new
 sort key), and the write commands select their tasks by the same rules.
 """
@@ -14,9 +16,12 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from taskcli.domain import Status, StatusFilter, TaskFilter
 from taskcli.list_options import SortKey, SortOrder
+from taskcli.queries.blockers import not_blocked
 from taskcli.queries.hierarchy import subtree_cte
 from taskcli.queries.tasks import select_tasks, tag, task, task_tag
 from taskcli.tables import interval
+
+__all__ = ["not_blocked", "select_list", "select_matching_ids"]
 
 
 def select_list(task_filter: TaskFilter, *, now: datetime) -> Select[Any]:
@@ -73,6 +78,8 @@ def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement
         conditions.append(
             exists().where(interval.c.task_id == task.c.id, interval.c.stopped_at.is_(None))
         )
+    if task_filter.blocked is not None:
+        conditions.append(~not_blocked() if task_filter.blocked else not_blocked())
     if task_filter.roots:
         conditions.append(task.c.parent_id.is_(None))
     return conditions

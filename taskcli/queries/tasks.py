@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
 from taskcli.domain import Priority, Progress, Status, TaskView
+from taskcli.queries.blockers import blocked_by_column, parse_ids
 
 # Core tables, not the SQLModel classes: reading never builds pydantic models.
 from taskcli.tables import tag as tag
@@ -31,6 +32,7 @@ TASK_COLUMNS = (
     task.c.created_at,
     task.c.updated_at,
     task.c.completed_at,
+    blocked_by_column(),  # 0.4.0: ids as text, see ``blockers``
 )
 
 
@@ -84,6 +86,7 @@ def to_view(row: Row[Any], tags: Sequence[str] = (), progress: Progress | None =
         created_at=row.created_at,
         updated_at=row.updated_at,
         completed_at=row.completed_at,
+        blocked_by=parse_ids(row.blocked_by),
         progress=progress,
     )
 

@@ -104,6 +104,7 @@ PRELOADED = (
     "taskcli.render_rich",
     "taskcli.render_time",
     "taskcli.services.annotations",
+    "taskcli.services.blockers",
     "taskcli.services.bulk",
     "taskcli.services.completion",
     "taskcli.services.detail",
@@ -114,6 +115,7 @@ PRELOADED = (
     "taskcli.services.reading",
     "taskcli.services.timing",
     "taskcli.services.transfer",
+    "taskcli.services.transfer_links",
     "taskcli.services.writing",
 )
 

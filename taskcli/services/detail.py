@@ -20,6 +20,7 @@ from taskcli.domain import TaskDetail
 from taskcli.errors import TaskNotFound
 from taskcli.services._common import load_views
 from taskcli.services.annotations import annotations_of
+from taskcli.services.blockers import related_tasks
 from taskcli.services.timing import time_spent
 
 
@@ -36,6 +37,7 @@ async def show_task(session: AsyncSession, *, task_id: int) -> TaskDetail:
         raise TaskNotFound(task_id)
     ancestors = await load_views(session, queries.select_ancestors(task_id))
     spent = await time_spent(session, task_id)
+    blocked_by, blocking = await related_tasks(session, task_id)
     return TaskDetail(
         task=found[0],
         ancestors=tuple(ancestors),
@@ -43,4 +45,6 @@ async def show_task(session: AsyncSession, *, task_id: int) -> TaskDetail:
         annotations=await annotations_of(session, task_id),
         time_spent=spent.seconds,
         running_since=spent.running_since,
+        blocked_by=blocked_by,
+        blocking=blocking,
     )

@@ -92,12 +92,16 @@ def _changes_of(task_id: int) -> Any:
         .where(
             or_(
                 (_change.c.table_name == "task") & (_change.c.row_key == str(task_id)),
-                _change.c.table_name.in_(("task_tag", "annotation", "time_interval"))
+                _change.c.table_name.in_(_KEYED_UNDER_TASK)
                 & _change.c.row_key.startswith(f"{task_id}:"),
             )
         )
         .order_by(_change.c.id)
     )
+
+
+# Tables whose row keys start with their task's id ("task_id:...").
+_KEYED_UNDER_TASK = ("task_tag", "annotation", "time_interval", "task_blocker")
 
 
 def _described(change: Any, tag_names: dict[Any, str]) -> tuple[str, tuple[FieldChange, ...]]:
@@ -113,6 +117,11 @@ def _described(change: Any, tag_names: dict[Any, str]) -> tuple[str, tuple[Field
         return "changed", (FieldChange("annotation", *texts),)
     if change.table_name == "time_interval":
         return "changed", _interval_fields(old, new)
+    if change.table_name == "task_blocker":
+        blocker = str((old or new or {}).get("blocked_by_id"))
+        return "changed", (
+            FieldChange("blocked_by", None if new else blocker, blocker if new else None),
+        )
     kind = "created" if old is None else "deleted" if new is None else "changed"
     fields = tuple(
         FieldChange(name, _shown(name, (old or {}).get(name)), _shown(name, (new or {}).get(name)))

@@ -28,7 +28,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli.models import Change, Operation
 from taskcli.services._common import lock_tree, rows
-from taskcli.services.journal_checks import Refusal, check_restorable, check_tree
+from taskcli.services.journal_checks import (
+    Refusal,
+    check_links,
+    check_restorable,
+    check_tree,
+)
 from taskcli.services.journal_net import KEYS, Net
 from taskcli.services.journal_operation import (
     APPLIED,
@@ -119,6 +124,7 @@ async def _apply(
         async with session.begin_nested():
             await _restore(session, nets, params)
             await check_tree(session, nets["task"], params, refusal)
+            await check_links(session, nets["task_blocker"], params, refusal)
     except IntegrityError:
         raise refusal(
             "a row it restores clashes with the database as it is now (a task or tag it "
@@ -146,6 +152,7 @@ _ROW_NAMES = {
     "task_tag": "tag link",
     "annotation": "annotation",
     "time_interval": "interval",
+    "task_blocker": "blocked-by link",
 }
 
 
@@ -195,6 +202,7 @@ async def _restore(session: AsyncSession, nets: dict[str, Net], params: dict[str
     await _delete(session, nets["task_tag"], params)
     await _delete(session, nets["annotation"], params)
     await _delete(session, nets["time_interval"], params)
+    await _delete(session, nets["task_blocker"], params)
     await _insert(session, nets["tag"], params)
     await _update(session, nets["tag"], params)
     await _insert(session, nets["task"], params)
@@ -206,6 +214,7 @@ async def _restore(session: AsyncSession, nets: dict[str, Net], params: dict[str
     await _update(session, nets["annotation"], params)
     await _insert(session, nets["time_interval"], params)
     await _update(session, nets["time_interval"], params)
+    await _insert(session, nets["task_blocker"], params)  # both tasks exist by now
 
 
 async def _delete(

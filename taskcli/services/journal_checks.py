@@ -196,3 +196,29 @@ def _field(net: Net, row: str, name: str) -> str:
 
 async def _first(session: AsyncSession, sql: str, params: dict[str, Any]) -> list[Any]:
     return await rows(session, text(sql).bindparams(**params))
+
+
+# Blocked-by links a restore puts back, walked through links and parent-to-subtask
+# edges (see ``queries.blockers``): one that reaches its own task again is a cycle.
+_LINK_CYCLE = """,
+dependency(src, dst) AS (
+  SELECT task_id, blocked_by_id FROM task_blocker
+  UNION ALL SELECT parent_id, id FROM task WHERE parent_id IS NOT NULL),
+reach(origin, waited, id) AS (
+  SELECT key_task_id, key_blocked_by_id, key_blocked_by_id FROM net WHERE target IS NOT NULL
+  UNION
+  SELECT reach.origin, reach.waited, dependency.dst FROM reach
+  JOIN dependency ON dependency.src = reach.id)
+SELECT origin, waited FROM reach WHERE id = origin LIMIT 1"""
+
+
+async def check_links(
+    session: AsyncSession, net: Net, params: dict[str, Any], refusal: Refusal
+) -> None:
+    """After restoring, inside the savepoint: no restored blocked-by link closes a cycle
+    (a link the other way, or a move, made since)."""
+    for waiter, waited in await _first(session, f"WITH RECURSIVE {net.cte()}{_LINK_CYCLE}", params):
+        raise refusal(
+            f"restoring task {waiter}'s link to {waited} would make a cycle "
+            f"(task {waited} waits for task {waiter} since); --force cannot help"
+        )

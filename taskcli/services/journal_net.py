@@ -17,6 +17,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "task_tag": ("task_id", "tag_id"),
     "annotation": ("task_id", "id"),  # row key "task_id:id", like the trigger's
     "time_interval": ("task_id", "id"),
+    "task_blocker": ("task_id", "blocked_by_id"),
 }
 
 

@@ -23,6 +23,7 @@ from taskcli.records import ImportRecord, ImportReport
 from taskcli.services._common import dialect_name, lock_tree, rows, tags_by_task, utcnow
 from taskcli.services.transfer_annotations import annotations_by_task
 from taskcli.services.transfer_insert import insert_new_records
+from taskcli.services.transfer_links import link_imported
 from taskcli.services.transfer_match import Matching, database_identity, match_records
 from taskcli.services.transfer_update import update_matched_records
 
@@ -51,7 +52,7 @@ async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> tuple[int,
     try:
         async for partition in result.partitions():
             for row in partition:
-                sink((row, tags.get(row[0], ())), row[10], annotations.get(row[0], ()))
+                sink((row, tags.get(row[0], ())), row[-1], annotations.get(row[0], ()))
                 count += 1
     except BrokenPipeError:
         # The reader went away: stop reading. The caller's next write meets the
@@ -88,6 +89,7 @@ async def import_records(
     await update_matched_records(
         session, [r for r in records if r.key in matching.existing], known, matching, report
     )
+    await link_imported(session, records, {**known, **report.created})
     report.reopened = await _reopen_above_pending(
         session, {*report.created.values(), *report.updated.values()}
     )

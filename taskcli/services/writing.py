@@ -33,6 +33,7 @@ from taskcli.services._common import (
     scalar,
     utcnow,
 )
+from taskcli.services.blockers import link_blockers, refuse_move_cycle, unlink_blockers
 from taskcli.services.bulk import add_tasks
 from taskcli.services.removal import (
     plan_removal,
@@ -99,6 +100,7 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
     )
     task_id: int = inserted.inserted_primary_key[0]  # type: ignore[index]
     await _add_tags(session, [task_id], new.tags)
+    await link_blockers(session, ids=[task_id], blocker_ids=new.blocked_by)
     # A pending parent has no done ancestor (the invariant): only a done one costs a statement.
     reopened: list[int] = []
     if parent_done and new.parent_id is not None:
@@ -164,6 +166,8 @@ async def edit_tasks(
                 ),
             )
         )
+    await unlink_blockers(session, ids=ids, blocker_ids=patch.remove_blockers)
+    await link_blockers(session, ids=ids, blocker_ids=patch.add_blockers)
     return await views_by_id(session, ids)
 
 
@@ -192,6 +196,8 @@ async def move_tasks(
         .where(task.c.id.in_(list(ids)))
         .values(parent_id=parent_id, updated_at=utcnow())
     )
+    if parent_id is not None:
+        await refuse_move_cycle(session, ids)
     # A done task's subtree is all done (the invariant): only pending roots bring pending work.
     if (
         parent_id is not None
