@@ -130,6 +130,7 @@ def views_from_stored(
             created_at=instant[created],  # type: ignore[arg-type]  # NOT NULL columns
             updated_at=instant[updated],  # type: ignore[arg-type]
             completed_at=instant[completed],
+            blocked_by=parse_ids(blocked_by),
             progress=progress.get(task_id),
         )
         for (
@@ -143,5 +144,6 @@ def views_from_stored(
             created,
             updated,
             completed,
+            blocked_by,
         ) in found
     ]
