@@ -67,6 +67,18 @@ class StatusFilter(StrEnum):
 
 
 @dataclass(frozen=True)
+class Recurrence:
+    """A task's recurrence as shown: the rule's canonical text, what it counts from, its end.
+
+    ``start`` is ``due`` (a fixed schedule) or ``completion`` (org-mode's ``.+``).
+    """
+
+    rule: str
+    start: str = "due"
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class NewTask:
     title: str
     note: str | None = None
@@ -74,6 +86,7 @@ class NewTask:
     due: datetime | None = None
     tags: frozenset[str] = frozenset()
     parent_id: int | None = None
+    recur: Recurrence | None = None
 
 
 class Unset(StrEnum):
@@ -93,6 +106,8 @@ class TaskPatch:
     due: datetime | Unset | None = UNSET
     add_tags: frozenset[str] = frozenset()
     remove_tags: frozenset[str] = frozenset()
+    recur: Recurrence | Unset | None = UNSET
+    until: datetime | Unset | None = UNSET  # a recurring task's end, without a new rule
 
     def is_empty(self) -> bool:
         return (
@@ -102,6 +117,8 @@ class TaskPatch:
             and self.due is UNSET
             and not self.add_tags
             and not self.remove_tags
+            and self.recur is UNSET
+            and self.until is UNSET
         )
 
 
@@ -150,6 +167,7 @@ class TaskView:
     progress: Progress | None = None
     # Ancestor titles, root first; loaded only when a view asks for them.
     path: tuple[str, ...] | None = None
+    recur: Recurrence | None = None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from taskcli.domain import (
     AnnotatedTask,
     Annotation,
     Priority,
+    Recurrence,
     Status,
     TaskDetail,
     TaskView,
@@ -36,6 +37,7 @@ JSON_KEYS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "recur",
 )
 
 
@@ -57,7 +59,15 @@ def task_object(view: TaskView) -> dict[str, Any]:
         "created_at": iso(view.created_at),
         "updated_at": iso(view.updated_at),
         "completed_at": iso(view.completed_at),
+        "recur": recur_object(view.recur),
     }
+
+
+def recur_object(recur: Recurrence | None) -> dict[str, Any] | None:
+    """``recur`` (0.4.0): null, or the rule, what it counts from and its end (ISO or null)."""
+    if recur is None:
+        return None
+    return {"rule": recur.rule, "from": recur.start, "until": iso(recur.until)}
 
 
 _PRIORITY_LABELS = tuple(priority.label for priority in Priority)
@@ -104,7 +114,17 @@ def record_json(row: Sequence[Any], tags: Iterable[str]) -> str:
         f'"tags": [{", ".join(_json_text(tag) for tag in sorted(tags)) if tags else ""}], '
         f'"parent_id": {"null" if parent_id is None else parent_id}, '
         f'"created_at": "{_iso_from_text(row[7])}", "updated_at": "{_iso_from_text(row[8])}", '
-        f'"completed_at": {_time_or_null(row[9])}'
+        f'"completed_at": {_time_or_null(row[9])}, "recur": {_recur_json(row)}'
+    )
+
+
+def _recur_json(row: Sequence[Any]) -> str:
+    """``recur`` of a record (its last three columns), as ``recur_object`` gives it."""
+    if row[10] is None:
+        return "null"
+    return (
+        f'{{"rule": {_json_text(row[10])}, "from": {_json_text(row[11] or "due")}, '
+        f'"until": {_time_or_null(row[12])}}}'
     )
 
 
@@ -232,8 +252,18 @@ def tasks_csv(views: Iterable[TaskView]) -> str:
     for view in views:
         record = task_object(view)
         record["tags"] = ",".join(record["tags"])
+        record["recur"] = _recur_csv(record["recur"])
         writer.writerow("" if record[key] is None else record[key] for key in JSON_KEYS)
     return buffer.getvalue()
+
+
+def _recur_csv(recur: dict[str, Any] | None) -> str | None:
+    """A CSV cell: the rule, `` from completion`` when so, `` until <ISO>`` when set."""
+    if recur is None:
+        return None
+    start = " from completion" if recur["from"] == "completion" else ""
+    until = f" until {recur['until']}" if recur["until"] else ""
+    return f"{recur['rule']}{start}{until}"
 
 
 def tasks_ids(views: Iterable[TaskView]) -> str:

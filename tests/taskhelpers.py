@@ -41,6 +41,7 @@ TASK_KEY_ORDER = (
     "created_at",
     "updated_at",
     "completed_at",
+    "recur",  # 0.4.0
 )
 TASK_KEYS = frozenset(TASK_KEY_ORDER)
 T = TypeVar("T")

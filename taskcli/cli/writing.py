@@ -28,10 +28,14 @@ from taskcli.cli.task_fields import (
     NewTitle,
     Note,
     Parent,
+    RecurAfter,
+    RecurRule,
     TagChanges,
     Tags,
     Title,
+    Until,
     new_task,
+    recurrence,
     task_patch,
 )
 from taskcli.domain import Removal, TaskView, validate_task_id
@@ -73,6 +77,9 @@ def add_command(
     due: DueOption = None,
     tag: Tags = None,
     note: Note = None,
+    recur: RecurRule = None,
+    recur_after: RecurAfter = False,
+    until: Until = None,
     quiet: Quiet = False,
     format: TextFormatOption = TextFormat.TEXT,
     no_context: NoContext = False,
@@ -84,10 +91,15 @@ def add_command(
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
-    new = new_task(title, parent=parent, priority=priority, due=due, tags=tag, note=note)
+    repeat = recurrence(recur, after=recur_after, until=until)
+    new = new_task(
+        title, parent=parent, priority=priority, due=due, tags=tag, note=note, recur=repeat
+    )
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
 
+        if new.recur is not None:
+            raise UsageError("--recur is not available with '-'")
         add_from_stdin(ctx, new, quiet=quiet)
         return
     changed = run(ctx, create_task, write=True, new=new)
@@ -151,6 +163,9 @@ def edit_command(
     due: NewDue = None,
     tag: TagChanges = None,
     note: NewNote = None,
+    recur: RecurRule = None,
+    recur_after: RecurAfter = False,
+    until: Until = None,
     *,
     filters: FilterOptions,
     yes: Yes = False,
@@ -163,7 +178,15 @@ def edit_command(
     """
     from taskcli.services.writing import edit_selected
 
-    patch = task_patch(title=title, priority=priority, due=due, tags=tag, note=note)
+    patch = task_patch(
+        title=title,
+        priority=priority,
+        due=due,
+        tags=tag,
+        note=note,
+        recur=recurrence(recur, after=recur_after, until=until),
+        until=until,
+    )
     chosen = confirmed(ctx, selection_of(task_ids, filters.where_filter()), yes=yes)
     if chosen is None:
         return
@@ -234,6 +257,8 @@ def report_status_change(
         formatter(format).changes(verb, result.views)
     else:
         formatter(format).changes(verb, result.changed())
+        if result.spawned:
+            formatter(format).changes("Next", result.spawned)
     for task_id in sorted(result.unchanged):
         print_message(f"Task {task_id} was already {already}.")
 

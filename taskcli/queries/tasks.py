@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
-from taskcli.domain import Priority, Progress, Status, TaskView
+from taskcli.domain import Priority, Progress, Recurrence, Status, TaskView
 
 # Core tables, not the SQLModel classes: reading never builds pydantic models.
 from taskcli.tables import tag as tag
@@ -30,6 +30,10 @@ TASK_COLUMNS = (
     task.c.created_at,
     task.c.updated_at,
     task.c.completed_at,
+    # Recurrence (0.4.0): last, so records keep the earlier columns' positions.
+    task.c.recur_rule,
+    task.c.recur_from,
+    task.c.recur_until,
 )
 
 
@@ -84,4 +88,7 @@ def to_view(row: Row[Any], tags: Sequence[str] = (), progress: Progress | None =
         updated_at=row.updated_at,
         completed_at=row.completed_at,
         progress=progress,
+        recur=None
+        if row.recur_rule is None
+        else Recurrence(row.recur_rule, row.recur_from or "due", row.recur_until),
     )

@@ -27,8 +27,12 @@ from taskcli.services.transfer_annotations import annotation_set, annotations_by
 _identity = table("database_identity", column("id"), column("uuid"))
 
 # Fields an import compares and, when they differ, sets from the file:
-# the task's columns but its own bookkeeping (updated_at).
-_FIELDS = tuple(column for column in TASK_COLUMNS if column.name != "updated_at")
+# the task's columns but its own bookkeeping (updated_at) and its recurrence.
+_FIELDS = tuple(
+    column
+    for column in TASK_COLUMNS
+    if column.name != "updated_at" and not column.name.startswith("recur_")
+)
 
 
 async def database_identity(session: AsyncSession) -> str:
