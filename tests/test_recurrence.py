@@ -226,3 +226,52 @@ def test_revision_0009_up_and_down_keeps_the_rule_in_the_note(
     assert [_show(cli, str(i)) for i in (1, 2, 3, 4)] == shown
     cli.ok("done", "4")  # the series id came back: one pending instance again
     assert [t["title"] for t in _tasks(cli, "--search", "chore")] == ["Chore"]
+
+
+def _tw(uuid: str, status: str, due: str, **extra: Any) -> dict[str, Any]:
+    return {"uuid": uuid, "status": status, "description": "Water plants", "due": due, **extra}
+
+
+TASKWARRIOR = [
+    _tw("t1", "recurring", "20270104T090000Z", recur="weekly", mask="++-", tags=["home"]),
+    _tw("i0", "completed", "20270104T090000Z", parent="t1", imask=0, end="20270104T100000Z"),
+    _tw("i1", "pending", "20270111T090000Z", parent="t1", imask=1),
+    _tw("i2", "pending", "20270118T090000Z", parent="t1", imask=2, tags=["home"]),
+    _tw("t2", "recurring", "20270101T120000Z", recur="2w", until="20271231T000000Z"),
+    _tw("j0", "completed", "20270101T120000Z", parent="t2", imask=0, end="20270102T100000Z"),
+    _tw("t3", "recurring", "20270101T120000Z", recur="hourly"),
+]
+
+
+def test_taskwarrior_recurring_tasks_import_as_one_series_each(cli: Cli, tmp_path: Any) -> None:
+    export = tmp_path / "tw.json"
+    export.write_text(json.dumps(TASKWARRIOR))
+    out = cli.ok("import", str(export), "--from", "taskwarrior").stdout
+    assert "skipped 1 recurring template" in out  # hourly: taskcli has no such rule
+    pending = _tasks(cli, "--sort", "id")
+    carriers = [t for t in pending if t["recur"] is not None]
+    assert [(t["recur"]["rule"], t["due"][:10]) for t in carriers] == [
+        ("weekly", "2027-01-18"),
+        ("every 2 weeks", "2027-01-15"),  # the template stands in: the next after the done one
+    ]
+    assert carriers[1]["recur"]["until"].startswith("2027-12-31")
+    assert len(pending) == 3  # i1 stays a plain pending task: no second carrier
+    weekly = str(carriers[0]["id"])
+    assert "Next task" in cli.ok("done", weekly).stdout
+    assert _tasks(cli, "--sort", "id")[-1]["due"][:10] == "2027-01-25"
+    before = _tasks(cli, "--status", "all")
+    cli.ok("import", str(export), "--from", "taskwarrior")  # again: nothing added
+    assert len(_tasks(cli, "--status", "all")) == len(before)
+
+
+def test_export_and_import_keep_the_rule(cli: Cli, db_url: str, tmp_path: Any) -> None:
+    cli.ok(
+        "add", "Backup", "--due", "2027-01-03T22:00", "--recur", "weekly", "--until", "2027-03-01"
+    )
+    cli.ok("add", "Review", "--recur", "monthly", "--recur-after")
+    exported = tmp_path / "all.json"
+    cli.ok("export", "-o", str(exported))
+    original = [(t["title"], t["recur"]) for t in _tasks(cli, "--sort", "id")]
+    cli.ok("rm", "1", "2", "--yes")
+    cli.ok("import", str(exported))
+    assert [(t["title"], t["recur"]) for t in _tasks(cli, "--sort", "id")] == original
