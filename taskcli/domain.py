@@ -209,6 +209,7 @@ class Removal:
 
     tasks: tuple[TaskView, ...]
     descendants: int
+    spawned: tuple[TaskView, ...] = ()  # next instances of series kept going (``--keep-series``)
 
 
 @dataclass(frozen=True)

@@ -275,3 +275,29 @@ def test_export_and_import_keep_the_rule(cli: Cli, db_url: str, tmp_path: Any) -
     cli.ok("rm", "1", "2", "--yes")
     cli.ok("import", str(exported))
     assert [(t["title"], t["recur"]) for t in _tasks(cli, "--sort", "id")] == original
+
+
+@pytest.mark.parametrize(("end", "left"), [("y", []), ("n", ["2027-01-11"])])
+def test_rm_on_a_terminal_asks_whether_to_end_the_series(
+    cli: Cli, end: str, left: list[str]
+) -> None:
+    from taskhelpers import run_interactive
+
+    cli.ok("add", "Standup", "--due", "2027-01-04T09:00", "--recur", "weekly")
+    output = run_interactive(
+        ("rm", "1"), env={"TASKCLI_DATABASE_URL": cli.url, "TZ": "UTC"}, answer=f"y\r{end}"
+    )
+    assert output.returncode == 0, output.stdout
+    assert "Task 1 (Standup) recurs: end the series too?" in output.stdout
+    assert [t["due"][:10] for t in _tasks(cli)] == left
+
+
+def test_rm_without_a_terminal_ends_the_series_unless_keep_series(cli: Cli) -> None:
+    cli.ok("add", "Standup", "--due", "2027-01-04T09:00", "--recur", "weekly")
+    cli.ok("add", "Gym", "--due", "2027-01-04T07:00", "--recur", "daily")
+    out = cli.ok("rm", "1").stdout
+    assert "Next" not in out
+    assert "Next task 3: Gym" in cli.ok("rm", "2", "--keep-series").stdout
+    assert [t["title"] for t in _tasks(cli)] == ["Gym"]
+    cli.ok("undo")
+    assert [t["id"] for t in _tasks(cli)] == [2]

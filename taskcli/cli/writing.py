@@ -53,6 +53,13 @@ CompleteSubtree = Annotated[
 ]
 DeleteSubtrees = Annotated[bool, typer.Option("--recursive", "-r", help="Delete whole subtrees.")]
 DeleteYes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+KeepSeries = Annotated[
+    bool,
+    typer.Option(
+        "--keep-series",
+        help="A deleted recurring task's series goes on: its next instance is made.",
+    ),
+]
 NewParent = Annotated[
     int | None,
     typer.Option(
@@ -227,6 +234,7 @@ def rm_command(
     task_ids: SomeTaskIds = None,
     recursive: DeleteSubtrees = False,
     yes: DeleteYes = False,
+    keep_series: KeepSeries = False,
     *,
     filters: FilterOptions,
 ) -> None:
@@ -237,10 +245,18 @@ def rm_command(
     from taskcli.services.removal import remove_selected
 
     chosen = selection_of(task_ids, filters.where_filter())
-    agreed = confirmed_removal(ctx, chosen, recursive=recursive, yes=yes)
-    if agreed is None:
+    answer = confirmed_removal(ctx, chosen, recursive=recursive, yes=yes)
+    if answer is None:
         return
-    removal = run(ctx, remove_selected, write=True, selection=agreed, recursive=recursive)
+    agreed, keep = answer
+    removal = run(
+        ctx,
+        remove_selected,
+        write=True,
+        selection=agreed,
+        recursive=recursive,
+        keep_series=keep or keep_series,
+    )
     report_removal(removal)
     report_nothing_selected(agreed, removal.tasks)
 
@@ -271,6 +287,7 @@ def report_removal(removal: Removal) -> None:
     if removal.descendants:
         count = removal.descendants
         lines.append(f"... and {count} subtask{'s' if count != 1 else ''}")
+    lines += [change_line("Next", view) for view in removal.spawned]
     write("".join(f"{line}\n" for line in lines))
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, insert, literal, select
+from sqlalchemy import ColumnElement, case, func, insert, literal, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -98,21 +98,32 @@ def check_edited(found: Sequence[Any]) -> None:
 
 async def spawn_next(session: AsyncSession, completed: Sequence[int]) -> list[int]:
     """The next instance of each recurring task just completed (ids of those made)."""
-    if not completed:
+    return await continue_series(session, await series_sources(session, completed))
+
+
+async def series_sources(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
+    """The recurring tasks among ``ids`` as ``continue_series`` needs them (read before an
+    ``rm`` deletes them)."""
+    if not ids:
         return []
-    sources = await rows(
-        session,
-        select(*_SOURCE, *(task.c[name] for name in SHIFTED)).where(task.c.id.in_(completed)),
-    )
+    selection = select(*_SOURCE, *(task.c[name] for name in SHIFTED))
+    chosen = selection.where(task.c.id.in_(list(ids)), task.c.recur_rule.is_not(None))
+    return sorted(await rows(session, chosen), key=lambda row: row.id)
+
+
+async def continue_series(
+    session: AsyncSession, sources: Sequence[Any], *, when: datetime | None = None
+) -> list[int]:
+    """The next instance of each series; ``when``: the end of the instance if not completed."""
     made = []
-    for source in sorted(sources, key=lambda row: row.id):
-        due = _next_due(source)
+    for source in sources:
+        due = _next_due(source, source.completed_at or when or utcnow())
         if due is not None and await _may_spawn(session, source):
             made.append(await _insert_instance(session, source, due))
     return made
 
 
-def _next_due(source: Any) -> datetime | None:
+def _next_due(source: Any, ended: datetime) -> datetime | None:
     """The next instance's due, or None when the series ends (past ``until``) or cannot go on."""
     rule = parse_rule(source.recur_rule)
     if rule is None:
@@ -122,7 +133,7 @@ def _next_due(source: Any) -> datetime | None:
             return None
         found = next_due(source.recur_anchor or source.due, rule, source.due)
     else:
-        found = next_due_from_completion(source.due, rule, source.completed_at)
+        found = next_due_from_completion(source.due, rule, ended)
     if source.recur_until is not None and found > source.recur_until:
         return None
     return found
@@ -134,10 +145,10 @@ async def _may_spawn(session: AsyncSession, source: Any) -> bool:
     pending = Status.PENDING.value
     in_series = func.coalesce(task.c.series_id, task.c.id) == series
     others = select(task.c.id).where(in_series, task.c.status == pending)
-    checks = [others.exists()]
-    if source.parent_id is not None:
-        parent = select(task.c.id).where(task.c.id == source.parent_id, task.c.status != pending)
-        checks.append(parent.exists())
+    checks: list[ColumnElement[bool]] = [others.exists()]
+    if source.parent_id is not None:  # a done parent, or one deleted by the same ``rm``
+        parent = select(task.c.id).where(task.c.id == source.parent_id, task.c.status == pending)
+        checks.append(~parent.exists())
     blocked = await rows(session, select(*(check.label(f"c{i}") for i, check in enumerate(checks))))
     return not any(blocked[0])
 
