@@ -60,6 +60,8 @@ def test_a_fixed_schedule_needs_a_due_date(cli: Cli) -> None:
     assert "needs a due date" in error_line(cli.fails(2, "add", "No due", "--recur", "weekly"))
     assert "invalid recurrence" in error_line(cli.fails(2, "add", "x", "--recur", "hourly"))
     assert "--recur-after needs" in error_line(cli.fails(2, "add", "x", "--recur-after"))
+    assert "--until needs" in error_line(cli.fails(2, "add", "x", "--until", "fri"))
+    assert "invalid recurrence" in error_line(cli.fails(2, "edit", "1", "--recur", "every 0 days"))
     assert dump(cli.url) == before
     assert "needs a due date" in error_line(cli.fails(2, "edit", "1", "--due", "none"))
     assert _tasks(cli)[0]["due"] is not None

@@ -98,6 +98,8 @@ def add_command(
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
+    if until is not None and recur is None:
+        raise UsageError("--until needs --recur RULE")
     repeat = recurrence(recur, after=recur_after, until=until)
     new = new_task(
         title, parent=parent, priority=priority, due=due, tags=tag, note=note, recur=repeat
