@@ -67,6 +67,18 @@ class StatusFilter(StrEnum):
 
 
 @dataclass(frozen=True)
+class Recurrence:
+    """A task's recurrence as shown: the rule's canonical text, what it counts from, its end.
+
+    ``start`` is ``due`` (a fixed schedule) or ``completion`` (org-mode's ``.+``).
+    """
+
+    rule: str
+    start: str = "due"
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class NewTask:
     title: str
     note: str | None = None
@@ -75,6 +87,7 @@ class NewTask:
     tags: frozenset[str] = frozenset()
     parent_id: int | None = None
     blocked_by: frozenset[int] = frozenset()
+    recur: Recurrence | None = None
 
 
 class Unset(StrEnum):
@@ -96,6 +109,8 @@ class TaskPatch:
     remove_tags: frozenset[str] = frozenset()
     add_blockers: frozenset[int] = frozenset()
     remove_blockers: frozenset[int] = frozenset()
+    recur: Recurrence | Unset | None = UNSET
+    until: datetime | Unset | None = UNSET  # a recurring task's end, without a new rule
 
     def is_empty(self) -> bool:
         return (
@@ -107,6 +122,8 @@ class TaskPatch:
             and not self.remove_tags
             and not self.add_blockers
             and not self.remove_blockers
+            and self.recur is UNSET
+            and self.until is UNSET
         )
 
 
@@ -157,6 +174,7 @@ class TaskView:
     progress: Progress | None = None
     # Ancestor titles, root first; loaded only when a view asks for them.
     path: tuple[str, ...] | None = None
+    recur: Recurrence | None = None
 
 
 @dataclass
@@ -209,6 +227,7 @@ class Removal:
 
     tasks: tuple[TaskView, ...]
     descendants: int
+    spawned: tuple[TaskView, ...] = ()  # next instances of series kept going (``--keep-series``)
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,17 @@ class Task(SQLModel, table=True):
     external_id: str | None = Field(
         default=None, sa_column=Column(String(200), nullable=True, index=True, unique=True)
     )
+    # Recurrence (revision 0009): the rule travels with each instance; ``series_id``
+    # is the series' first task (null on that first task itself).
+    series_id: int | None = Field(
+        default=None, sa_column=Column(Integer, nullable=True, index=True)
+    )
+    recur_rule: str | None = Field(default=None, sa_column=Column(String(40), nullable=True))
+    recur_from: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+    recur_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    recur_anchor: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
 
     parent: Optional["Task"] = Relationship(
         back_populates="children",

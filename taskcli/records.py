@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from taskcli.domain import Annotation, Priority, Status
+from taskcli.domain import Annotation, Priority, Recurrence, Status
 from taskcli.errors import UsageError
 from taskcli.instants import check_range
 from taskcli.validation import (
@@ -51,6 +51,9 @@ class ImportRecord:
     annotations: tuple[Annotation, ...] | None = None
     # Keys of the records this one is blocked by (0.4.0); None: the file says nothing.
     blocked_by: tuple[str, ...] | None = None
+    # A recurring series' rule (0.4.0) and, for a fixed schedule, its anchor (first due).
+    recur: Recurrence | None = None
+    recur_anchor: datetime | None = None
 
 
 @dataclass
@@ -181,6 +184,7 @@ def _native_record(item: Any) -> ImportRecord:
         original_id=task_id,
         annotations=_annotations(item.get("annotations")),
         blocked_by=_blocked_by(item.get("blocked_by"), task_id),
+        **_recurrence(item.get("recur"), parse_instant(item.get("due"), "due")),
     )
 
 
@@ -195,6 +199,25 @@ def _blocked_by(value: Any, task_id: int) -> tuple[str, ...] | None:
     if task_id in value:
         raise UsageError("a task cannot be blocked by itself")
     return tuple(str(validate_task_id(n)) for n in dict.fromkeys(value))
+
+
+def _recurrence(value: Any, due: datetime | None) -> dict[str, Any]:
+    """``recur`` (0.4.0): null or ``{"rule", "from", "until"}``; a fixed schedule's anchor is
+    the due (an export does not carry the first due of the series)."""
+    if value is None:
+        return {}
+    from taskcli.recurrence import FROM_COMPLETION, FROM_DUE, parse_rule
+
+    fields = value if isinstance(value, Mapping) else {}
+    text, start = fields.get("rule"), fields.get("from", FROM_DUE)
+    rule = parse_rule(text) if isinstance(text, str) else None
+    if rule is None or start not in (FROM_DUE, FROM_COMPLETION):
+        raise UsageError('recur must be null or an object with "rule", "from" and "until"')
+    if start == FROM_DUE and due is None:
+        raise UsageError("recur from the due date needs a due date")
+    until = parse_instant(value.get("until"), "recur until")
+    anchor = due if start == FROM_DUE else None
+    return {"recur": Recurrence(rule.text(), start, until), "recur_anchor": anchor}
 
 
 def _annotations(value: Any) -> tuple[Annotation, ...] | None:

@@ -18,6 +18,7 @@ from taskcli.domain import (
     AnnotatedTask,
     Annotation,
     Priority,
+    Recurrence,
     Status,
     TaskDetail,
     TaskView,
@@ -37,6 +38,7 @@ JSON_KEYS = (
     "updated_at",
     "completed_at",
     "blocked_by",
+    "recur",
 )
 
 
@@ -59,7 +61,15 @@ def task_object(view: TaskView) -> dict[str, Any]:
         "updated_at": iso(view.updated_at),
         "completed_at": iso(view.completed_at),
         "blocked_by": list(view.blocked_by),  # 0.4.0
+        "recur": recur_object(view.recur),
     }
+
+
+def recur_object(recur: Recurrence | None) -> dict[str, Any] | None:
+    """``recur`` (0.4.0): null, or the rule, what it counts from and its end (ISO or null)."""
+    if recur is None:
+        return None
+    return {"rule": recur.rule, "from": recur.start, "until": iso(recur.until)}
 
 
 _PRIORITY_LABELS = tuple(priority.label for priority in Priority)
@@ -111,7 +121,17 @@ def record_json(row: Sequence[Any], tags: Iterable[str]) -> str:
         f'"parent_id": {"null" if parent_id is None else parent_id}, '
         f'"created_at": "{_iso_from_text(created)}", "updated_at": "{_iso_from_text(updated)}", '
         f'"completed_at": {"null" if completed is None else _quoted_iso(completed)}, '
-        f'"blocked_by": [{_sorted_ids(row[10])}]'
+        f'"blocked_by": [{_sorted_ids(row[10])}], "recur": {_recur_json(row)}'
+    )
+
+
+def _recur_json(row: Sequence[Any]) -> str:
+    """``recur`` of a record (its columns after ``blocked_by``), as ``recur_object`` gives it."""
+    if row[11] is None:
+        return "null"
+    return (
+        f'{{"rule": {_json_text(row[11])}, "from": {_json_text(row[12] or "due")}, '
+        f'"until": {"null" if row[13] is None else _quoted_iso(row[13])}}}'
     )
 
 
@@ -260,8 +280,18 @@ def tasks_csv(views: Iterable[TaskView]) -> str:
         record = task_object(view)
         record["tags"] = ",".join(record["tags"])
         record["blocked_by"] = ",".join(map(str, record["blocked_by"]))
+        record["recur"] = _recur_csv(record["recur"])
         writer.writerow("" if record[key] is None else record[key] for key in JSON_KEYS)
     return buffer.getvalue()
+
+
+def _recur_csv(recur: dict[str, Any] | None) -> str | None:
+    """A CSV cell: the rule, `` from completion`` when so, `` until <ISO>`` when set."""
+    if recur is None:
+        return None
+    start = " from completion" if recur["from"] == "completion" else ""
+    until = f" until {recur['until']}" if recur["until"] else ""
+    return f"{recur['rule']}{start}{until}"
 
 
 def tasks_ids(views: Iterable[TaskView]) -> str:

@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from taskcli.domain import BlockerLink, TaskDetail, TaskView, TreeNode
+from taskcli.domain import BlockerLink, Recurrence, TaskDetail, TaskView, TreeNode
 from taskcli.instants import to_local
 from taskcli.layout import (
     Styler,
@@ -85,6 +85,8 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     ]
     if view.completed_at is not None:
         fields.append(("Completed", local_time(view.completed_at)))
+    if view.recur is not None:
+        fields.append(("Recur", recur_text(view.recur)))
     if detail.time_spent or detail.running_since is not None:
         fields.append(("Time", time_text(detail, now)))
     if detail.blocked_by:
@@ -213,3 +215,10 @@ class TextBlock:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterable[Segment]:
         yield from _lines(self.layout(options.max_width, cell_len))
+
+
+def recur_text(recur: Recurrence) -> str:
+    """``weekly``, ``every 2 days from completion``, ``monthly until 2027-06-30 23:59:59``."""
+    start = " from completion" if recur.start == "completion" else ""
+    until = f" until {local_time(recur.until)}" if recur.until is not None else ""
+    return f"{recur.rule}{start}{until}"

@@ -1,7 +1,8 @@
 """Taskwarrior's ``task export`` JSON as import records (stdlib only).
 
 description → title; pending and waiting → pending; completed → done at its
-``end``; deleted and recurring templates are skipped and counted; H/M/L →
+``end``; deleted tasks are skipped and counted; a recurring template and its
+instances become one series (``taskwarrior_recur``); H/M/L →
 high/medium/low; annotations → annotations (one that cannot be one, having no
 valid date or being longer than an annotation may be, stays a note line with
 its date, as before 0.3.0); a dotted project
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from taskcli.domain import Annotation, Priority, Status
 from taskcli.errors import UsageError
 from taskcli.instants import check_range, to_local
 from taskcli.records import ImportRecord, load_json
+from taskcli.taskwarrior_recur import SeriesPlan, plan_series
 from taskcli.validation import (
     MAX_ANNOTATION_LENGTH,
     MAX_EXTERNAL_ID_LENGTH,
@@ -33,7 +36,7 @@ from taskcli.validation import (
 )
 
 _PRIORITIES = {"H": Priority.HIGH, "M": Priority.MEDIUM, "L": Priority.LOW}
-_SKIPPED = {"deleted": "deleted", "recurring": "recurring templates"}
+_SKIPPED = {"deleted": "deleted", "recurring": "recurring templates"}  # see taskwarrior_recur
 
 
 def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]:
@@ -52,22 +55,42 @@ def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]
     records: dict[str, ImportRecord] = {}
     skipped: Counter[str] = Counter()
     dependencies = 0
+    try:
+        plan = plan_series(items, _instant)
+    except UsageError as error:
+        raise UsageError(f"Taskwarrior recurring task: {error}") from None
     for number, item in enumerate(items, start=1):
         try:
             if not isinstance(item, Mapping):
                 raise UsageError("must be an object")
             status = item.get("status", "pending")
+            if status == "recurring" and item.get("uuid") in plan.templates:
+                if item["uuid"] not in plan.carriers:
+                    continue  # its series is carried by an instance
+                status = "pending"  # the template stands in for its series' next instance
             if status in _SKIPPED:
                 skipped[_SKIPPED[status]] += 1
                 continue
             depends = _depends(item.get("depends"))
             dependencies += sum(1 for d in depends if d not in imported)
             parent_key = _add_projects(records, item.get("project"))
-            record = _record(item, status, parent_key, depends, titles, imported)
+            record = _with_series(
+                plan, item, _record(item, status, parent_key, depends, titles, imported)
+            )
         except UsageError as error:
             raise UsageError(f"Taskwarrior task {number}: {error}") from None
         records[record.key] = record
     return list(records.values()), skipped, dependencies
+
+
+def _with_series(plan: SeriesPlan, item: Mapping[str, Any], record: ImportRecord) -> ImportRecord:
+    """The record carrying its series' rule (see ``taskwarrior_recur``), if it does."""
+    carried = plan.carriers.get(str(item.get("uuid")))
+    if carried is None:
+        return record
+    recur, anchor = carried
+    due = plan.due_of.get(str(item.get("uuid")), record.due)
+    return replace(record, recur=recur, recur_anchor=anchor, due=due)
 
 
 def _items(text: str) -> list[Any]:

@@ -42,6 +42,7 @@ TASK_KEY_ORDER = (
     "updated_at",
     "completed_at",
     "blocked_by",
+    "recur",  # 0.4.0
 )
 TASK_KEYS = frozenset(TASK_KEY_ORDER)
 T = TypeVar("T")

@@ -185,11 +185,12 @@ def test_identity_revision_upgrades_and_downgrades_a_populated_database(
         "INSERT INTO task_tag (task_id, tag_id) VALUES (2, 1)",
     )
     before = dump(url)
-    cli.ok("db", "upgrade")
+    cli.ok("db", "upgrade", "0004")  # later revisions add task columns
     after = dump(url)
     assert {t: after[t] for t in before if t != "alembic_version"} == {
         t: before[t] for t in before if t != "alembic_version"
     }
+    cli.ok("db", "upgrade")
     (identity,) = execute(url, "SELECT id, uuid FROM database_identity")
     assert len(identity) == 1
     assert identity[0][0] == 1

@@ -46,10 +46,14 @@ def confirmed(ctx: typer.Context, chosen: Selection, *, yes: bool) -> Selection 
 
 def confirmed_removal(
     ctx: typer.Context, chosen: Selection, *, recursive: bool, yes: bool
-) -> Selection | None:
-    """``rm`` on a terminal shows what it would delete and asks; ``None``: nothing to do."""
+) -> tuple[Selection, bool] | None:
+    """``rm`` on a terminal shows what it would delete and asks; ``None``: nothing to do.
+
+    With it, whether to keep the series of a recurring task going (asked on a
+    terminal only; otherwise no: ``--keep-series`` says yes).
+    """
     if yes or not sys.stdin.isatty():
-        return chosen
+        return chosen, False
     from taskcli.services.removal import plan_selected_removal
 
     ids, plan = run(ctx, plan_selected_removal, write=False, selection=chosen, recursive=recursive)
@@ -62,7 +66,20 @@ def confirmed_removal(
     if not typer.confirm(question, default=False, err=True):
         print_message("Nothing was deleted.")
         return None
-    return replace(chosen, confirmed=frozenset(ids))
+    return replace(chosen, confirmed=frozenset(ids)), _keep_series(plan.tasks)
+
+
+def _keep_series(tasks: tuple[TaskView, ...]) -> bool:
+    """Asked when a pending recurring task is deleted: end its series, or go on to the next?"""
+    from taskcli.domain import Status
+    from taskcli.textsafe import terminal_safe
+
+    recurring = [view for view in tasks if view.recur and view.status is Status.PENDING]
+    if not recurring:
+        return False
+    names = ", ".join(f"{view.id} ({terminal_safe(view.title)})" for view in recurring)
+    question = f"Task {names} recurs: end the series too? (no: make the next instance)"
+    return not typer.confirm(question, default=True, err=True)
 
 
 def report_nothing_selected(chosen: Selection, changed: Sequence[TaskView]) -> None:

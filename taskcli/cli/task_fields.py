@@ -3,6 +3,7 @@ into a ``NewTask`` or a ``TaskPatch`` before the command touches the database.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -13,7 +14,9 @@ from taskcli.domain import (
     UNSET,
     NewTask,
     Priority,
+    Recurrence,
     TaskPatch,
+    Unset,
     validate_note,
     validate_tag,
     validate_task_id,
@@ -98,6 +101,57 @@ NewNote = Annotated[
     ),
 ]
 
+RecurRule = Annotated[
+    str | None,
+    typer.Option(
+        "--recur",
+        metavar="RULE",
+        help="Repeat: daily, weekly, monthly, yearly, weekdays, 'every N days|weeks|months|years'"
+        " ('none' stops it). From the due date unless --recur-after.",
+        show_default=False,
+    ),
+]
+RecurAfter = Annotated[
+    bool,
+    typer.Option(
+        "--recur-after",
+        help="Count the next due from completion (org-mode's .+), not from the due date.",
+    ),
+]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        metavar="DATE",
+        help="No recurring instance after DATE ('none' on edit: no end).",
+        show_default=False,
+    ),
+]
+
+
+def recurrence(rule: str | None, *, after: bool, until: str | None) -> Recurrence | Unset | None:
+    """``--recur``/``--recur-after``/``--until`` checked: UNSET when no --recur is given."""
+    from taskcli.recurrence import FROM_COMPLETION, FROM_DUE, parse_rule
+
+    if rule is None:
+        if after:
+            raise UsageError("--recur-after needs --recur RULE")
+        return UNSET
+    parsed = parse_rule(rule)
+    if parsed is None:
+        if after or until is not None:
+            raise UsageError("--recur none takes no --recur-after or --until")
+        return None
+    end = _until(until)
+    start = FROM_COMPLETION if after else FROM_DUE
+    return Recurrence(parsed.text(), start, None if isinstance(end, Unset) else end)
+
+
+def _until(text: str | None) -> datetime | Unset | None:
+    if text is None:
+        return UNSET
+    return None if text.strip().lower() == "none" else parse_date(text)
+
 
 def new_task(
     title: list[str],
@@ -108,9 +162,11 @@ def new_task(
     tags: list[str] | None,
     note: str | None,
     blocked_by: list[int] | None = None,
+    recur: Recurrence | Unset | None = None,
 ) -> NewTask:
     """``add``'s fields checked; the title ``-`` (titles from stdin) stays as it is."""
     return NewTask(
+        recur=None if isinstance(recur, Unset) else recur,
         title="-" if title == ["-"] else validate_title(" ".join(title)),
         note=validate_note(note) if note is not None else None,
         priority=Priority.parse(priority) if priority is not None else Priority.NONE,
@@ -130,10 +186,14 @@ def task_patch(
     note: str | None,
     blocked_by: list[int] | None = None,
     unblock: list[int] | None = None,
+    recur: Recurrence | Unset | None = UNSET,
+    until: str | None = None,
 ) -> TaskPatch:
     """``edit``'s fields checked; a usage error when none is given."""
     add_tags, remove_tags = _tag_changes(tags or [])
     patch = TaskPatch(
+        recur=recur,
+        until=_until(until) if isinstance(recur, Unset) else UNSET,
         title=validate_title(title) if title is not None else UNSET,
         note=validate_note(note) if note is not None else UNSET,
         priority=Priority.parse(priority) if priority is not None else UNSET,
@@ -146,7 +206,7 @@ def task_patch(
     if patch.is_empty():
         raise UsageError(
             "nothing to change: give --title, --priority, --due, --tag, --note, "
-            "--blocked-by or --unblock"
+            "--blocked-by, --unblock, --recur or --until"
         )
     if both := patch.add_blockers & patch.remove_blockers:
         raise UsageError(f"task {min(both)} given to both --blocked-by and --unblock")

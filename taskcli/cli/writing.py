@@ -29,11 +29,15 @@ from taskcli.cli.task_fields import (
     NewTitle,
     Note,
     Parent,
+    RecurAfter,
+    RecurRule,
     TagChanges,
     Tags,
     Title,
     Unblock,
+    Until,
     new_task,
+    recurrence,
     task_patch,
 )
 from taskcli.domain import Removal, TaskView, validate_task_id
@@ -51,6 +55,13 @@ CompleteSubtree = Annotated[
 ]
 DeleteSubtrees = Annotated[bool, typer.Option("--recursive", "-r", help="Delete whole subtrees.")]
 DeleteYes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+KeepSeries = Annotated[
+    bool,
+    typer.Option(
+        "--keep-series",
+        help="A deleted recurring task's series goes on: its next instance is made.",
+    ),
+]
 NewParent = Annotated[
     int | None,
     typer.Option(
@@ -76,6 +87,9 @@ def add_command(
     tag: Tags = None,
     note: Note = None,
     blocked_by: BlockedBy = None,
+    recur: RecurRule = None,
+    recur_after: RecurAfter = False,
+    until: Until = None,
     quiet: Quiet = False,
     format: TextFormatOption = TextFormat.TEXT,
     no_context: NoContext = False,
@@ -87,14 +101,26 @@ def add_command(
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
+    if until is not None and recur is None:
+        raise UsageError("--until needs --recur RULE")
+    repeat = recurrence(recur, after=recur_after, until=until)
     new = new_task(
-        title, parent=parent, priority=priority, due=due, tags=tag, note=note, blocked_by=blocked_by
+        title,
+        parent=parent,
+        priority=priority,
+        due=due,
+        tags=tag,
+        note=note,
+        blocked_by=blocked_by,
+        recur=repeat,
     )
     if bulk and new.blocked_by:
         raise UsageError("--blocked-by is not available with '-'; use edit --blocked-by after")
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
 
+        if new.recur is not None:
+            raise UsageError("--recur is not available with '-'")
         add_from_stdin(ctx, new, quiet=quiet)
         return
     changed = run(ctx, create_task, write=True, new=new)
@@ -160,6 +186,9 @@ def edit_command(
     note: NewNote = None,
     blocked_by: BlockedBy = None,
     unblock: Unblock = None,
+    recur: RecurRule = None,
+    recur_after: RecurAfter = False,
+    until: Until = None,
     *,
     filters: FilterOptions,
     yes: Yes = False,
@@ -180,6 +209,8 @@ def edit_command(
         note=note,
         blocked_by=blocked_by,
         unblock=unblock,
+        recur=recurrence(recur, after=recur_after, until=until),
+        until=until,
     )
     chosen = confirmed(ctx, selection_of(task_ids, filters.where_filter()), yes=yes)
     if chosen is None:
@@ -221,6 +252,7 @@ def rm_command(
     task_ids: SomeTaskIds = None,
     recursive: DeleteSubtrees = False,
     yes: DeleteYes = False,
+    keep_series: KeepSeries = False,
     *,
     filters: FilterOptions,
 ) -> None:
@@ -231,10 +263,18 @@ def rm_command(
     from taskcli.services.removal import remove_selected
 
     chosen = selection_of(task_ids, filters.where_filter())
-    agreed = confirmed_removal(ctx, chosen, recursive=recursive, yes=yes)
-    if agreed is None:
+    answer = confirmed_removal(ctx, chosen, recursive=recursive, yes=yes)
+    if answer is None:
         return
-    removal = run(ctx, remove_selected, write=True, selection=agreed, recursive=recursive)
+    agreed, keep = answer
+    removal = run(
+        ctx,
+        remove_selected,
+        write=True,
+        selection=agreed,
+        recursive=recursive,
+        keep_series=keep or keep_series,
+    )
     report_removal(removal)
     report_nothing_selected(agreed, removal.tasks)
 
@@ -251,6 +291,8 @@ def report_status_change(
         formatter(format).changes(verb, result.views)
     else:
         formatter(format).changes(verb, result.changed())
+        if result.spawned:
+            formatter(format).changes("Next", result.spawned)
     for task_id in sorted(result.unchanged):
         print_message(f"Task {task_id} was already {already}.")
 
@@ -263,6 +305,7 @@ def report_removal(removal: Removal) -> None:
     if removal.descendants:
         count = removal.descendants
         lines.append(f"... and {count} subtask{'s' if count != 1 else ''}")
+    lines += [change_line("Next", view) for view in removal.spawned]
     write("".join(f"{line}\n" for line in lines))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Row
 
-from taskcli.domain import Priority, Progress, Status, TaskView
+from taskcli.domain import Priority, Progress, Recurrence, Status, TaskView
 from taskcli.queries.blockers import blocked_by_column, parse_ids
 
 # Core tables, not the SQLModel classes: reading never builds pydantic models.
@@ -33,6 +33,10 @@ TASK_COLUMNS = (
     task.c.updated_at,
     task.c.completed_at,
     blocked_by_column(),  # 0.4.0: ids as text, see ``blockers``
+    # Recurrence (0.4.0): last, so records keep the earlier columns' positions.
+    task.c.recur_rule,
+    task.c.recur_from,
+    task.c.recur_until,
 )
 
 
@@ -88,6 +92,9 @@ def to_view(row: Row[Any], tags: Sequence[str] = (), progress: Progress | None =
         completed_at=row.completed_at,
         blocked_by=parse_ids(row.blocked_by),
         progress=progress,
+        recur=None
+        if row.recur_rule is None
+        else Recurrence(row.recur_rule, row.recur_from or "due", row.recur_until),
     )
 
 
@@ -132,6 +139,9 @@ def views_from_stored(
             completed_at=instant[completed],
             blocked_by=parse_ids(blocked_by),
             progress=progress.get(task_id),
+            recur=None
+            if recur_rule is None
+            else Recurrence(recur_rule, recur_from or "due", instant[recur_until]),
         )
         for (
             task_id,
@@ -145,5 +155,8 @@ def views_from_stored(
             updated,
             completed,
             blocked_by,
+            recur_rule,
+            recur_from,
+            recur_until,
         ) in found
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,6 +21,7 @@ from taskcli.domain import Status, TaskView
 from taskcli.errors import Conflict
 from taskcli.queries import task
 from taskcli.services._common import lock_tree, reopen_lineage, rows, utcnow
+from taskcli.services.recurring import spawn_next
 from taskcli.services.targets import Selection, require_ids, selected_ids, views_by_id
 from taskcli.tables import interval
 
@@ -34,6 +35,7 @@ class StatusChange:
 
     views: list[TaskView]
     unchanged: frozenset[int] = frozenset()
+    spawned: list[TaskView] = field(default_factory=list)  # next instances of recurring tasks
 
     def changed(self) -> list[TaskView]:
         return [view for view in self.views if view.id not in self.unchanged]
@@ -69,16 +71,18 @@ async def complete_tasks(
         update(task)
         .where(task.c.id.in_(targets), task.c.status == Status.PENDING.value)
         .values(status=Status.DONE.value, completed_at=now, updated_at=now)
-        .returning(task.c.id),
+        .returning(task.c.id, task.c.recur_rule),
     )
-    completed = {task_id for (task_id,) in changed}
+    completed = {task_id for task_id, _ in changed}
     # A completed task is no longer worked on: its running interval stops now.
     await session.exec(
         update(interval)
         .where(interval.c.task_id.in_(targets), interval.c.stopped_at.is_(None))
         .values(stopped_at=now)
     )
-    return await _status_change(session, ids, completed)
+    spawned = await spawn_next(session, [task_id for task_id, rule in changed if rule is not None])
+    result = await _status_change(session, ids, completed)
+    return replace(result, spawned=await views_by_id(session, spawned)) if spawned else result
 
 
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> StatusChange:

@@ -83,6 +83,10 @@ def _row(
         "updated_at": record.updated_at or record.created_at or now,
         "completed_at": record.completed_at if done else None,
         "external_id": matching.identities.get(record.key),
+        "recur_rule": record.recur.rule if record.recur else None,
+        "recur_from": record.recur.start if record.recur else None,
+        "recur_until": record.recur.until if record.recur else None,
+        "recur_anchor": record.recur_anchor if record.recur else None,
     }
     if keep_ids:
         row["id"] = record.original_id

@@ -27,9 +27,11 @@ from taskcli.services.transfer_annotations import annotation_set, annotations_by
 _identity = table("database_identity", column("id"), column("uuid"))
 
 # Fields an import compares and, when they differ, sets from the file:
-# the task's columns but its own bookkeeping (updated_at) and its links.
+# the task's columns but its own bookkeeping (updated_at), its links and its recurrence.
 _FIELDS = tuple(
-    column for column in TASK_COLUMNS if column.name not in ("updated_at", "blocked_by")
+    column
+    for column in TASK_COLUMNS
+    if column.name not in ("updated_at", "blocked_by") and not column.name.startswith("recur_")
 )
 
 

@@ -35,6 +35,7 @@ from taskcli.services._common import (
 )
 from taskcli.services.blockers import link_blockers, refuse_move_cycle, unlink_blockers
 from taskcli.services.bulk import add_tasks
+from taskcli.services.recurring import check_edited, patch_columns, recur_columns
 from taskcli.services.removal import (
     plan_removal,
     plan_selected_removal,
@@ -96,6 +97,7 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
             parent_id=new.parent_id,
             created_at=now,
             updated_at=now,
+            **recur_columns(new.recur, new.due),
         )
     )
     task_id: int = inserted.inserted_primary_key[0]  # type: ignore[index]
@@ -151,8 +153,11 @@ async def edit_tasks(
     }
     if patch.priority is not UNSET:
         values["priority"] = int(patch.priority)
+    values.update(patch_columns(patch))
     statement = update(task).where(task.c.id.in_(list(ids))).values(**values, updated_at=utcnow())
-    found = {task_id for (task_id,) in await rows(session, statement.returning(task.c.id))}
+    edited = await rows(session, statement.returning(task.c.id, task.c.due, task.c.recur_from))
+    check_edited(edited)
+    found = {row.id for row in edited}
     for task_id in ids:
         if task_id not in found:
             raise TaskNotFound(task_id)
