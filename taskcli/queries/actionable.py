@@ -28,19 +28,16 @@ from taskcli.tables import interval
 def actionable_conditions(now: datetime) -> list[ColumnElement[bool]]:
     """Pending, with no pending subtask: the leaves of the pending tree.
 
-    ``NOT IN`` one uncorrelated list of parents, not a correlated ``NOT
-    EXISTS``: without statistics SQLite probed that through the status index,
-    once per task (minutes at 100,000 tasks; this is 0.1 s).
+    The subtask test says ``status <> 'done'`` (the same rows: a status is
+    pending or done), which SQLite cannot look up in the status index:
+    without statistics it probed that index for ``= 'pending'``, scanning
+    every pending task once per task (minutes at 100,000 tasks), where the
+    parent index takes 0.1 s. PostgreSQL makes it a hash anti-join.
     """
-    pending = Status.PENDING.value
     child = task.alias("pending_child")
     conditions: list[ColumnElement[bool]] = [
-        task.c.status == pending,
-        task.c.id.not_in(
-            select(child.c.parent_id).where(
-                child.c.parent_id.is_not(None), child.c.status == pending
-            )
-        ),
+        task.c.status == Status.PENDING.value,
+        ~exists().where(child.c.parent_id == task.c.id, child.c.status != Status.DONE.value),
     ]
     # Added here as their columns and tables arrive, so every caller gets them:
     # - not waiting (0007):        or_(task.c.wait.is_(None), task.c.wait <= now)
