@@ -51,7 +51,7 @@ PATTERN_KEYS: dict[str, tuple[type, ...]] = {"urgency.tag.": (int, float)}
 TABLES = ("database", "list", "urgency")
 _TYPE_NAMES = {bool: "true or false", int: "a number", str: "a string", list: "a list of strings"}
 _POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
-_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
+_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r"\s*([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=")
 
 

@@ -116,6 +116,21 @@ def test_tag_weights_come_from_the_config_file(cli: Cli, tmp_path: Path) -> None
     assert [t["urgency"] for t in _next(nested)] == [6.0 - 2.5, 0.0, 0.0]
 
 
+def test_config_shows_each_coefficient_and_where_it_came_from(cli: Cli, tmp_path: Path) -> None:
+    weighted = _config(tmp_path, cli, "[urgency]\ndue = 10\n\n[urgency.tag]\nhome = 2.5\n")
+    settings = json.loads(weighted.ok("config", "-f", "json").stdout)["settings"]
+    urgency = {key: row for key, row in settings.items() if key.startswith("urgency.")}
+    assert list(urgency)[:3] == ["urgency.due", "urgency.overdue", "urgency.priority.high"]
+    assert urgency["urgency.due"] == {
+        "value": 10,
+        "source": "file",
+        "from": f"{tmp_path / 'config.toml'}, line 2",
+    }
+    assert urgency["urgency.tag.home"]["value"] == 2.5
+    assert urgency["urgency.tag.home"]["from"].endswith("line 5")
+    assert urgency["urgency.tag.next"] == {"value": 15.0, "source": "default", "from": ""}
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
