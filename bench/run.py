@@ -646,6 +646,8 @@ def taskcli_specs(
             sql=["tree", "-f", "json"],
         ),
         Spec("tree", fixed([*tc, "tree"]), "floor: raw tree", sql=["tree"]),
+        # The most urgent actionable tasks: every pending leaf is ranked, ten are shown.
+        Spec("next", fixed([*tc, "next"]), None, "task next", sql=["next"]),
         Spec(
             "show ID",
             fixed([*tc, "show", str(picks.show)]),
@@ -661,6 +663,7 @@ def taskwarrior_specs(uuids: Sequence[str]) -> list[Spec]:
         Spec("task list", fixed(["task", "list"])),
         Spec("task add x", fixed(["task", "add", "x"])),
         Spec("task export", fixed(["task", "export"])),
+        Spec("task next", fixed(["task", "next"])),
     ]
     if uuids:  # a different pending task each run, by uuid (ids move as tasks finish)
         specs.append(Spec("task done ID", lambda run: ["task", uuids[run % len(uuids)], "done"]))
@@ -1092,9 +1095,30 @@ def targets(ctx: Context) -> list[Target]:
                 result.median <= 10,
             )
         )
+    found += next_targets(results, backends)
     found += server_targets(ctx)
     found += postgres_targets(results)
     found += statement_targets(results, backends)
+    return found
+
+
+def next_targets(results: Sequence[Result], backends: Sequence[str]) -> list[Target]:
+    """``next`` ranks every actionable task of 100,000: at most 1.2x ``list`` (issue 15)."""
+    found = []
+    for backend in backends:
+        name = f"`next`, {backend}, 100,000 tasks: ≤ 1.2{X} `list`"
+        result, listed = (find(results, label, backend, 100_000) for label in ("next", "list"))
+        if result is None or listed is None or not result.ok or not listed.ok:
+            found.append(Target(name, "not measured in this run", None))
+            continue
+        share = result.median / listed.median
+        found.append(
+            Target(
+                name,
+                f"{ms(result.median)} / {ms(listed.median)} ms = {share:.2f}{X}",
+                share <= 1.2,
+            )
+        )
     return found
 
 

@@ -36,11 +36,22 @@ SCHEMA: dict[str, tuple[type, ...]] = {
     "database.password_file": (str,),
     "list.sort": (str,),
     "list.columns": (list,),
+    # ``taskcli next``'s urgency coefficients (``taskcli.urgency``); ``urgency.tag.NAME`` too.
+    "urgency.due": (int, float),
+    "urgency.overdue": (int, float),
+    "urgency.priority.high": (int, float),
+    "urgency.priority.medium": (int, float),
+    "urgency.priority.low": (int, float),
+    "urgency.age": (int, float),
+    "urgency.age_max": (int, float),
+    "urgency.active": (int, float),
 }
-TABLES = ("database", "list")
+# Keys under these prefixes take any name (a tag's weight): checked as the prefix's type.
+PATTERN_KEYS: dict[str, tuple[type, ...]] = {"urgency.tag.": (int, float)}
+TABLES = ("database", "list", "urgency")
 _TYPE_NAMES = {bool: "true or false", int: "a number", str: "a string", list: "a list of strings"}
 _POSITION = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
-_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]\s*(#.*)?$")
+_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_.-]+)\s*\]\s*(#.*)?$")
 _KEY = re.compile(r"\s*([A-Za-z0-9_.-]+|\"[^\"]*\")\s*=")
 
 
@@ -161,7 +172,7 @@ def _flatten(config: ConfigFile, document: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in document.items():
         if name in TABLES and isinstance(value, dict):
-            items = [(f"{name}.{key}", item) for key, item in value.items()]
+            items = list(_nested(name, value))
         elif name in TABLES:
             raise config.error(name, "must be a table ([" + name + "])")
         else:
@@ -171,10 +182,24 @@ def _flatten(config: ConfigFile, document: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _nested(prefix: str, table: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A table's dotted keys; ``[urgency]`` nests (``priority.high``, ``[urgency.tag]``)."""
+    items: list[tuple[str, Any]] = []
+    for key, item in table.items():
+        dotted = f"{prefix}.{key}"
+        if prefix.startswith("urgency") and isinstance(item, dict):
+            items += _nested(dotted, item)
+        else:
+            items.append((dotted, item))
+    return items
+
+
 def _checked(config: ConfigFile, key: str, value: Any) -> Any:
-    types = SCHEMA.get(key)
+    types = SCHEMA.get(key) or next(
+        (kinds for prefix, kinds in PATTERN_KEYS.items() if key.startswith(prefix)), None
+    )
     if types is None:
-        known = ", ".join(SCHEMA)
+        known = ", ".join([*SCHEMA, *(f"{prefix}NAME" for prefix in PATTERN_KEYS)])
         raise UsageError(f"{config.where(key)}: unknown key '{key}' (known: {known})")
     # TOML's true is a Python int too: a boolean is only right where one is expected.
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):

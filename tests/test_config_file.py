@@ -266,6 +266,15 @@ def test_config_text_names_every_setting_and_its_origin(tmp_path: Path) -> None:
         "list.sort",
         "list.columns",
         "context",
+        "urgency.due",
+        "urgency.overdue",
+        "urgency.priority.high",
+        "urgency.priority.medium",
+        "urgency.priority.low",
+        "urgency.age",
+        "urgency.age_max",
+        "urgency.active",
+        "urgency.tag.next",
     ]
     assert rows["lock_timeout"] == ["2.5", "file", f"{path},", "line", "1"]
     assert rows["server"] == ["false", "env", "TASKCLI_SERVER"]

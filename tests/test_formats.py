@@ -16,6 +16,7 @@ from taskcli.cli.formats import FORMATS
 RUNS: dict[str, tuple[str, ...]] = {
     "add": ("add", "New"),
     "list": ("list",),
+    "next": ("next",),
     "tree": ("tree",),
     "show": ("show", "{top}"),
     "done": ("done", "{top}", "-r"),

@@ -39,6 +39,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
         "taskcli.cli.reading",
         "List tasks as a flat table (pending ones unless --status says otherwise).",
     ),
+    "next": (
+        "taskcli.cli.next_tasks",
+        "Show the most urgent actionable tasks: pending ones with no pending subtasks.",
+    ),
     "tree": (
         "taskcli.cli.reading",
         "Show the task forest with rolled-up progress (done/total of all descendants).",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from rich.console import RenderableType
 
     from taskcli.domain import HistoryEntry, OperationView, TaskDetail, TaskView, TreeNode
+    from taskcli.urgency import RankedTask
 
 # Text for a width (``None``: piped, never cut), measured with a cell-width function.
 TextLayout = Callable[[int | None, Callable[[str], int]], str]
@@ -46,6 +47,16 @@ def task_detail(detail: TaskDetail) -> None:
     from taskcli.render_rich import task_detail as layout
 
     show(lambda style: layout(detail, style))
+
+
+def ranked(found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
+    from taskcli.render_next import next_table
+
+    _text_block(
+        lambda width, cells: next_table(
+            found, now=now, explain=explain, width=width, cell_width=cells
+        )
+    )
 
 
 def operations(operations: Sequence[OperationView]) -> None:

@@ -44,6 +44,26 @@ def _rows(settings: Settings) -> list[tuple[str, Any]]:
         ("list.sort", settings.list_sort),
         ("list.columns", settings.list_columns.split(",") if settings.list_columns else None),
         ("context", context_setting()[0]),
+        *_urgency_rows(),
+    ]
+
+
+def _urgency_rows() -> list[tuple[str, Any]]:
+    """``next``'s urgency coefficients (0.4.0): the file's, else the defaults."""
+    from taskcli.config_file import load_config
+    from taskcli.urgency import coefficients_from
+
+    weights = coefficients_from(load_config())
+    return [
+        ("urgency.due", weights.due),
+        ("urgency.overdue", weights.overdue),
+        ("urgency.priority.high", weights.priority[3]),
+        ("urgency.priority.medium", weights.priority[2]),
+        ("urgency.priority.low", weights.priority[1]),
+        ("urgency.age", weights.age),
+        ("urgency.age_max", weights.age_max),
+        ("urgency.active", weights.active),
+        *((f"urgency.tag.{name}", weight) for name, weight in sorted(weights.tags.items())),
     ]
 
 
@@ -52,6 +72,11 @@ def _origin(settings: Settings, key: str) -> tuple[str, str]:
     if key == "context":
         _name, source, detail = context_setting()
         return source, detail
+    if key.startswith("urgency."):
+        from taskcli.config_file import load_config
+
+        config = load_config()
+        return ("file", config.location(key)) if config.get(key) is not None else ("default", "")
     if key == "database.password" and settings.database.password is not None:
         key = "database" if settings.origin(key).source == "default" else key
     origin = settings.origin(key)

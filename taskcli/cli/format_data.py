@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     )
     from taskcli.records import ImportReport
     from taskcli.services.timing import TimeRow
+    from taskcli.urgency import RankedTask
 
 # The verbs whose JSON report is one object (they change exactly one task).
 SINGLE_TASK_VERBS = ("Created", "Updated", "Moved")
@@ -56,6 +57,12 @@ class JsonFormatter(Formatter):
         from taskcli import render
 
         write(render.records_json(found, tags))
+
+    def ranked(self, found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
+        from taskcli.render import to_json
+        from taskcli.render_next import next_object
+
+        write(to_json([next_object(ranked, explain=explain) for ranked in found]))
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:
         from taskcli import render
@@ -146,6 +153,11 @@ class CsvFormatter(Formatter):
 
         write_readable(render.tasks_csv(views))
 
+    def ranked(self, found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
+        from taskcli.render_next import next_csv
+
+        write_readable(next_csv(found, explain=explain))
+
 
 class IdsFormatter(Formatter):
     """One id per line, for scripts (``xargs taskcli done``)."""
@@ -159,6 +171,9 @@ class IdsFormatter(Formatter):
         from taskcli import render
 
         write(render.tasks_ids(views))
+
+    def ranked(self, found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
+        write("".join(f"{ranked.task_id}\n" for ranked in found))
 
 
 class OutlineFormatter(Formatter):

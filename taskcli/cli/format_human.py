@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from taskcli.records import ImportReport
     from taskcli.services.journal import Reverted
     from taskcli.services.timing import TimeRow
+    from taskcli.urgency import RankedTask
 
 
 class HumanFormatter(Formatter):
@@ -49,6 +50,13 @@ class HumanFormatter(Formatter):
         if _nothing(nodes, "tasks"):
             return
         _human.task_forest(nodes, now=datetime.now(UTC))
+
+    def ranked(self, found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
+        from taskcli.cli import _human
+
+        if _nothing(found, "actionable tasks"):
+            return
+        _human.ranked(found, now=now, explain=explain)
 
     def task_detail(self, detail: TaskDetail) -> None:
         from taskcli.cli import _human

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from taskcli.records import ImportReport
     from taskcli.services.journal import Reverted
     from taskcli.services.timing import TimeRow
+    from taskcli.urgency import RankedTask
 
 Forest = Callable[[], "list[TreeNode]"]
 ForestStream = Callable[[Callable[..., Any]], object]
@@ -50,6 +51,10 @@ class Formatter:
         raise NotImplementedError(self.name)
 
     def task_tree(self, nodes: list[TreeNode], *, single: bool) -> None:
+        raise NotImplementedError(self.name)
+
+    def ranked(self, found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
+        """``next``: tasks most urgent first; ``explain`` adds each urgency term."""
         raise NotImplementedError(self.name)
 
     def task_forest(self, load: Forest, stream: ForestStream) -> None:

@@ -45,14 +45,14 @@ async def list_tasks(
     else:
         found = await load_views(session, selection, with_progress=True)
         if paths and found:
-            found = await _with_paths(session, found, selection)
+            found = await with_paths(session, found, selection)
     if not found and task_filter.under_id is not None:
         # Only an empty list can hide an unknown --under id: no extra statement otherwise.
         await require_task(session, task_filter.under_id)
     return found
 
 
-async def _with_paths(
+async def with_paths(
     session: AsyncSession, views: list[TaskView], selection: Any
 ) -> list[TaskView]:
     """The views with their ancestor titles, root first, from one ancestry query."""
