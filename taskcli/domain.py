@@ -66,6 +66,14 @@ class StatusFilter(StrEnum):
     ALL = "all"
 
 
+class WaitFilter(StrEnum):
+    """Which tasks a waiting date hides: ``list`` hides waiting ones unless told otherwise."""
+
+    ANY = "any"  # waiting or not (--all; the --where-* filters of writes)
+    VISIBLE = "visible"  # not waiting (list's default)
+    WAITING = "waiting"  # only waiting ones (--waiting)
+
+
 @dataclass(frozen=True)
 class NewTask:
     title: str
@@ -74,6 +82,8 @@ class NewTask:
     due: datetime | None = None
     tags: frozenset[str] = frozenset()
     parent_id: int | None = None
+    wait: datetime | None = None
+    scheduled: datetime | None = None
 
 
 class Unset(StrEnum):
@@ -93,6 +103,8 @@ class TaskPatch:
     due: datetime | Unset | None = UNSET
     add_tags: frozenset[str] = frozenset()
     remove_tags: frozenset[str] = frozenset()
+    wait: datetime | Unset | None = UNSET
+    scheduled: datetime | Unset | None = UNSET
 
     def is_empty(self) -> bool:
         return (
@@ -100,6 +112,8 @@ class TaskPatch:
             and self.note is UNSET
             and self.priority is UNSET
             and self.due is UNSET
+            and self.wait is UNSET
+            and self.scheduled is UNSET
             and not self.add_tags
             and not self.remove_tags
         )
@@ -118,6 +132,7 @@ class TaskFilter:
     parent_id: int | None = None
     under_id: int | None = None  # every descendant of this task
     active: bool = False  # only tasks with a running interval (``start``)
+    waiting: WaitFilter = WaitFilter.ANY
     roots: bool = False
     sort: tuple[SortOrder, ...] = DEFAULT_SORT
     reverse: bool = False
@@ -147,6 +162,8 @@ class TaskView:
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    wait: datetime | None = None
+    scheduled: datetime | None = None
     progress: Progress | None = None
     # Ancestor titles, root first; loaded only when a view asks for them.
     path: tuple[str, ...] | None = None

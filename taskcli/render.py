@@ -36,6 +36,8 @@ JSON_KEYS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "wait",
+    "scheduled",
 )
 
 
@@ -57,6 +59,9 @@ def task_object(view: TaskView) -> dict[str, Any]:
         "created_at": iso(view.created_at),
         "updated_at": iso(view.updated_at),
         "completed_at": iso(view.completed_at),
+        # 0.4.0: hidden from list and tree until ``wait``; ``scheduled``: the earliest start.
+        "wait": iso(view.wait),
+        "scheduled": iso(view.scheduled),
     }
 
 
@@ -104,7 +109,8 @@ def record_json(row: Sequence[Any], tags: Iterable[str]) -> str:
         f'"tags": [{", ".join(_json_text(tag) for tag in sorted(tags)) if tags else ""}], '
         f'"parent_id": {"null" if parent_id is None else parent_id}, '
         f'"created_at": "{_iso_from_text(row[7])}", "updated_at": "{_iso_from_text(row[8])}", '
-        f'"completed_at": {_time_or_null(row[9])}'
+        f'"completed_at": {_time_or_null(row[9])}, '
+        f'"wait": {_time_or_null(row[10])}, "scheduled": {_time_or_null(row[11])}'
     )
 
 

@@ -85,6 +85,9 @@ task = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("completed_at", UTCDateTime, nullable=True),
     Column("external_id", String(200), nullable=True, index=True, unique=True),
+    # Hidden from list and tree until ``wait`` (0007); ``scheduled``: the earliest start.
+    Column("wait", UTCDateTime, nullable=True),
+    Column("scheduled", UTCDateTime, nullable=True),
     CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
     CheckConstraint("status IN ('pending', 'done')", name="status"),
     CheckConstraint("priority BETWEEN 0 AND 3", name="priority"),

@@ -3,6 +3,7 @@ into a ``NewTask`` or a ``TaskPatch`` before the command touches the database.""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ from taskcli.domain import (
     NewTask,
     Priority,
     TaskPatch,
+    Unset,
     validate_note,
     validate_tag,
     validate_task_id,
@@ -61,6 +63,42 @@ NewDue = Annotated[
         show_default=False,
     ),
 ]
+Wait = Annotated[
+    str | None,
+    typer.Option(
+        "--wait",
+        metavar="DATE",
+        help="Hide it from list and tree until DATE (as --due reads dates).",
+        show_default=False,
+    ),
+]
+Scheduled = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduled",
+        metavar="DATE",
+        help="The earliest date to start it (as --due reads dates).",
+        show_default=False,
+    ),
+]
+NewWait = Annotated[
+    str | None,
+    typer.Option(
+        "--wait",
+        metavar="DATE",
+        help="New wait date (hidden until then), or 'none' to clear it.",
+        show_default=False,
+    ),
+]
+NewScheduled = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduled",
+        metavar="DATE",
+        help="New scheduled date (the earliest start), or 'none' to clear it.",
+        show_default=False,
+    ),
+]
 TagChanges = Annotated[
     list[str] | None,
     typer.Option(
@@ -87,6 +125,8 @@ def new_task(
     due: str | None,
     tags: list[str] | None,
     note: str | None,
+    wait: str | None = None,
+    scheduled: str | None = None,
 ) -> NewTask:
     """``add``'s fields checked; the title ``-`` (titles from stdin) stays as it is."""
     return NewTask(
@@ -96,6 +136,8 @@ def new_task(
         due=parse_date(due) if due is not None else None,
         tags=frozenset(validate_tag(name) for name in tags or ()),
         parent_id=validate_task_id(parent) if parent is not None else None,
+        wait=parse_date(wait) if wait is not None else None,
+        scheduled=parse_date(scheduled) if scheduled is not None else None,
     )
 
 
@@ -106,6 +148,8 @@ def task_patch(
     due: str | None,
     tags: list[str] | None,
     note: str | None,
+    wait: str | None = None,
+    scheduled: str | None = None,
 ) -> TaskPatch:
     """``edit``'s fields checked; a usage error when none is given."""
     add_tags, remove_tags = _tag_changes(tags or [])
@@ -113,13 +157,25 @@ def task_patch(
         title=validate_title(title) if title is not None else UNSET,
         note=validate_note(note) if note is not None else UNSET,
         priority=Priority.parse(priority) if priority is not None else UNSET,
-        due=UNSET if due is None else None if due.strip().lower() == "none" else parse_date(due),
+        due=_new_date(due),
         add_tags=add_tags,
         remove_tags=remove_tags,
+        wait=_new_date(wait),
+        scheduled=_new_date(scheduled),
     )
     if patch.is_empty():
-        raise UsageError("nothing to change: give --title, --priority, --due, --tag or --note")
+        raise UsageError(
+            "nothing to change: give --title, --priority, --due, --wait, --scheduled, "
+            "--tag or --note"
+        )
     return patch
+
+
+def _new_date(text: str | None) -> datetime | Unset | None:
+    """An edited date: not given (left alone), ``none`` (cleared) or a date."""
+    if text is None:
+        return UNSET
+    return None if text.strip().lower() == "none" else parse_date(text)
 
 
 def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:

@@ -25,12 +25,16 @@ from taskcli.cli.selection import select_ids, selection_of
 from taskcli.cli.task_fields import (
     NewDue,
     NewNote,
+    NewScheduled,
     NewTitle,
+    NewWait,
     Note,
     Parent,
+    Scheduled,
     TagChanges,
     Tags,
     Title,
+    Wait,
     new_task,
     task_patch,
 )
@@ -73,6 +77,8 @@ def add_command(
     due: DueOption = None,
     tag: Tags = None,
     note: Note = None,
+    wait: Wait = None,
+    scheduled: Scheduled = None,
     quiet: Quiet = False,
     format: TextFormatOption = TextFormat.TEXT,
     no_context: NoContext = False,
@@ -84,7 +90,16 @@ def add_command(
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
-    new = new_task(title, parent=parent, priority=priority, due=due, tags=tag, note=note)
+    new = new_task(
+        title,
+        parent=parent,
+        priority=priority,
+        due=due,
+        tags=tag,
+        note=note,
+        wait=wait,
+        scheduled=scheduled,
+    )
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
 
@@ -151,6 +166,8 @@ def edit_command(
     due: NewDue = None,
     tag: TagChanges = None,
     note: NewNote = None,
+    wait: NewWait = None,
+    scheduled: NewScheduled = None,
     *,
     filters: FilterOptions,
     yes: Yes = False,
@@ -163,7 +180,15 @@ def edit_command(
     """
     from taskcli.services.writing import edit_selected
 
-    patch = task_patch(title=title, priority=priority, due=due, tags=tag, note=note)
+    patch = task_patch(
+        title=title,
+        priority=priority,
+        due=due,
+        tags=tag,
+        note=note,
+        wait=wait,
+        scheduled=scheduled,
+    )
     chosen = confirmed(ctx, selection_of(task_ids, filters.where_filter()), yes=yes)
     if chosen is None:
         return

@@ -56,7 +56,7 @@ def record_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
     """
     return tuple(
         _time_text(column, dialect).label(column.name)
-        if column.name in ("due", "created_at", "updated_at", "completed_at")
+        if column.name in ("due", "created_at", "updated_at", "completed_at", "wait", "scheduled")
         else column
         for column in TASK_COLUMNS
     )

@@ -30,6 +30,9 @@ TASK_COLUMNS = (
     task.c.created_at,
     task.c.updated_at,
     task.c.completed_at,
+    # Last, so a record's positions before them stay as they were (``render.record_json``).
+    task.c.wait,
+    task.c.scheduled,
 )
 
 
@@ -83,5 +86,7 @@ def to_view(row: Row[Any], tags: Sequence[str] = (), progress: Progress | None =
         created_at=row.created_at,
         updated_at=row.updated_at,
         completed_at=row.completed_at,
+        wait=row.wait,
+        scheduled=row.scheduled,
         progress=progress,
     )

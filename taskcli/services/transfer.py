@@ -51,7 +51,7 @@ async def export_tasks(session: AsyncSession, *, sink: ExportSink) -> tuple[int,
     try:
         async for partition in result.partitions():
             for row in partition:
-                sink((row, tags.get(row[0], ())), row[10], annotations.get(row[0], ()))
+                sink((row, tags.get(row[0], ())), row.external_id, annotations.get(row[0], ()))
                 count += 1
     except BrokenPipeError:
         # The reader went away: stop reading. The caller's next write meets the
