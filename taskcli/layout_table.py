@@ -52,6 +52,8 @@ COLUMN_HEADERS = {
     "tags": "Tags",
     "progress": "Progress",
     "path": "Path",
+    "wait": "Wait",
+    "scheduled": "Scheduled",
 }
 
 
@@ -66,6 +68,8 @@ def _cells(view: TaskView, columns: Sequence[str], now: datetime | None) -> list
         "Tags": tags_text(view),
         "Progress": progress_text(view),
         "Path": path_text(view) if "Path" in columns else "",
+        "Wait": format_due(view.wait),
+        "Scheduled": format_due(view.scheduled),
     }
     return [values[column] for column in columns]
 

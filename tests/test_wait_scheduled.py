@@ -123,6 +123,15 @@ def test_list_hides_waiting_tasks_until_their_date(cli: Cli) -> None:
     assert "waited two minutes" in table
 
 
+def test_list_columns_wait_and_scheduled_only_when_named(cli: Cli) -> None:
+    cli.ok("add", "Later", "--wait", FUTURE, "--scheduled", LATER)
+    assert "Wait" not in cli.ok("list", "--all").stdout
+    table = cli.ok("list", "--all", "--columns", "id,title,wait,scheduled").stdout.splitlines()
+    assert table[0].split() == ["ID", "Title", "Wait", "Scheduled"]
+    assert table[1].split()[:2] == ["1", "Later"]
+    assert table[1].count("2099-") == 2  # local dates, in whatever zone the test runs
+
+
 def test_a_done_task_is_never_waiting(cli: Cli) -> None:
     cli.ok("add", "finished", "--wait", FUTURE)
     cli.ok("done", "1")

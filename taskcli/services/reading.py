@@ -145,7 +145,7 @@ async def stream_forest(
 ) -> int:
     """The forest as ``get_tree`` shapes it, handed to ``sink`` node by node; returns the count.
 
-    The shape (id, parent, status) is read first and children and progress are
+    The shape (id, parent, status, waiting at ``now``) is read first and children and progress are
     computed over integer lists; only the shown tasks' records are then
     fetched, in output order and a batch at a time, so
     memory holds the shape and one batch rather than every task as an object.
