@@ -95,10 +95,7 @@ def list_command(
     format: ListFormatOption = ListFormat.TABLE,
     no_context: NoContext = False,
 ) -> None:
-    """List tasks as a flat table (pending ones unless --status says otherwise).
-
-    Waiting tasks (a wait date still to come) are left out unless --all or --waiting.
-    """
+    """List tasks as a flat table (pending, not waiting: see --status, --all, --waiting)."""
     from taskcli.services.reading import list_tasks
 
     settings = settings_of(ctx)
@@ -144,30 +141,35 @@ def _columns(
     return chosen
 
 
+# The options of ``tree``.
+TreeRoot = Annotated[
+    int | None,
+    typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
+]
+TreeDepth = Annotated[
+    int | None,
+    typer.Option(
+        "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
+    ),
+]
+TreeAll = Annotated[bool, typer.Option("--all", "-a", help="Include done and waiting tasks.")]
+TreeWaiting = Annotated[
+    bool, typer.Option("--waiting", help="Only the waiting tasks, each with its subtree.")
+]
+TreeFormatOption = Annotated[
+    TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+
+
 @app.command("tree")
 @guarded
 def tree_command(
     ctx: typer.Context,
-    task_id: Annotated[
-        int | None,
-        typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
-    ] = None,
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
-        ),
-    ] = None,
-    all_tasks: Annotated[
-        bool, typer.Option("--all", "-a", help="Include done and waiting tasks.")
-    ] = False,
-    waiting: Annotated[
-        bool,
-        typer.Option("--waiting", help="Only the waiting tasks, each with its subtree."),
-    ] = False,
-    format: Annotated[
-        TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = TreeFormat.TREE,
+    task_id: TreeRoot = None,
+    depth: TreeDepth = None,
+    all_tasks: TreeAll = False,
+    waiting: TreeWaiting = False,
+    format: TreeFormatOption = TreeFormat.TREE,
     no_context: NoContext = False,
 ) -> None:
     """Show the task forest with rolled-up progress (done/total of all descendants)."""

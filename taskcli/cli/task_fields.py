@@ -3,6 +3,7 @@ into a ``NewTask`` or a ``TaskPatch`` before the command touches the database.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -125,8 +126,6 @@ def new_task(
     due: str | None,
     tags: list[str] | None,
     note: str | None,
-    wait: str | None = None,
-    scheduled: str | None = None,
 ) -> NewTask:
     """``add``'s fields checked; the title ``-`` (titles from stdin) stays as it is."""
     return NewTask(
@@ -136,6 +135,13 @@ def new_task(
         due=parse_date(due) if due is not None else None,
         tags=frozenset(validate_tag(name) for name in tags or ()),
         parent_id=validate_task_id(parent) if parent is not None else None,
+    )
+
+
+def with_dates(new: NewTask, *, wait: str | None, scheduled: str | None) -> NewTask:
+    """``add --wait``/``--scheduled`` read as ``--due`` is (a bad date: exit 2)."""
+    return replace(
+        new,
         wait=parse_date(wait) if wait is not None else None,
         scheduled=parse_date(scheduled) if scheduled is not None else None,
     )

@@ -37,6 +37,7 @@ from taskcli.cli.task_fields import (
     Wait,
     new_task,
     task_patch,
+    with_dates,
 )
 from taskcli.domain import Removal, TaskView, validate_task_id
 from taskcli.errors import UsageError
@@ -90,16 +91,8 @@ def add_command(
     if bulk and format is TextFormat.JSON:
         raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
-    new = new_task(
-        title,
-        parent=parent,
-        priority=priority,
-        due=due,
-        tags=tag,
-        note=note,
-        wait=wait,
-        scheduled=scheduled,
-    )
+    new = new_task(title, parent=parent, priority=priority, due=due, tags=tag, note=note)
+    new = with_dates(new, wait=wait, scheduled=scheduled)
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
 

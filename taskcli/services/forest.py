@@ -83,14 +83,8 @@ class Forest:
         descendants (a hidden task hides its subtree); a waiting one as
         ``waiting`` says (see the module); ``depth`` limits the levels shown.
         """
-        order, parent_of, done, total, is_done = (
-            self.order,
-            self.parent_of,
-            self.done,
-            self.total,
-            self.is_done,
-        )
-        is_waiting = self.waiting
+        order, parent_of, done, total = self.order, self.parent_of, self.done, self.total
+        is_done, is_waiting = self.is_done, self.waiting
         only_waiting = waiting is WaitFilter.WAITING
         level_of = [0] * len(self.task_ids)
         inside = [False] * len(self.task_ids)  # --waiting: within a waiting task's subtree
@@ -133,18 +127,7 @@ def assemble(
     for view in sorted(views.values(), key=lambda v: v.id):
         if view.parent_id is not None and view.parent_id in views:
             children[view.parent_id].append(view.id)
-    done: dict[int, int] = {}
-    total: dict[int, int] = {}
-    # Post-order without recursion: trees may be 64 levels deep and wide.
-    order: list[int] = []
-    stack = list(root_ids)
-    while stack:
-        task_id = stack.pop()
-        order.append(task_id)
-        stack.extend(children[task_id])
-    for task_id in reversed(order):
-        done[task_id] = sum(done[c] + (views[c].status is Status.DONE) for c in children[task_id])
-        total[task_id] = sum(total[c] + 1 for c in children[task_id])
+    done, total = _rollup(views, children, root_ids)
 
     def visible(task_id: int) -> bool:
         if waiting is WaitFilter.VISIBLE and task_id in waiting_ids:
@@ -164,6 +147,25 @@ def assemble(
     if waiting is WaitFilter.WAITING:
         root_ids = _topmost_waiting(root_ids, children, waiting_ids)
     return [build(task_id, 1) for task_id in root_ids if named_root or visible(task_id)]
+
+
+def _rollup(
+    views: dict[int, TaskView], children: dict[int, list[int]], root_ids: list[int]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Done and total descendants of every task under ``root_ids``."""
+    done: dict[int, int] = {}
+    total: dict[int, int] = {}
+    # Post-order without recursion: trees may be 64 levels deep and wide.
+    order: list[int] = []
+    stack = list(root_ids)
+    while stack:
+        task_id = stack.pop()
+        order.append(task_id)
+        stack.extend(children[task_id])
+    for task_id in reversed(order):
+        done[task_id] = sum(done[c] + (views[c].status is Status.DONE) for c in children[task_id])
+        total[task_id] = sum(total[c] + 1 for c in children[task_id])
+    return done, total
 
 
 def _topmost_waiting(

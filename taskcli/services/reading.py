@@ -105,24 +105,26 @@ async def get_tree(
         await require_task(session, root_id)
         selection = queries.select_subtree(root_id)
         tag_rows = queries.select_tags_for(selection)
-    flag = (~not_waiting(now or utcnow())).label("is_waiting")
-    task_rows = await rows(session, selection.add_columns(flag))
+    task_rows = await rows(session, selection.add_columns(_waiting_flag(now)))
     tags = await tags_by_task(session, tag_rows)
     views = {row.id: queries.to_view(row, tags.get(row.id, ())) for row in task_rows}
-    roots = (
-        [root_id]
-        if root_id is not None
-        else [v.id for v in views.values() if v.parent_id not in views]
-    )
+    tops = [v.id for v in views.values() if v.parent_id not in views]
+    roots = [root_id] if root_id is not None else tops
+    waiting_ids = {row.id for row in task_rows if row.is_waiting}
     return assemble(
         views,
         sorted(roots),
         depth,
         include_done,
         named_root=root_id is not None,
-        waiting_ids={row.id for row in task_rows if row.is_waiting},
+        waiting_ids=waiting_ids,
         waiting=waiting,
     )
+
+
+def _waiting_flag(now: datetime | None) -> Any:
+    """Is the task waiting at ``now``: one more column of a statement a tree reads anyway."""
+    return (~not_waiting(now or utcnow())).label("is_waiting")
 
 
 TreeSink = Callable[[Sequence[Any], Sequence[str], int, int, int], None]
@@ -145,20 +147,31 @@ async def stream_forest(
 ) -> int:
     """The forest as ``get_tree`` shapes it, handed to ``sink`` node by node; returns the count.
 
-    The shape (id, parent, status, waiting at ``now``) is read first and children and progress are
-    computed over integer lists; only the shown tasks' records are then
+    The shape (id, parent, status, waiting at ``now``) is read first and
+    children and progress are computed over integer lists; only the shown tasks' records are then
     fetched, in output order and a batch at a time, so
     memory holds the shape and one batch rather than every task as an object.
     Three statements, whatever the number of tasks.
     """
-    flag = (~not_waiting(now or utcnow())).label("is_waiting")
-    shape = await rows(session, queries.select_shape().add_columns(flag))
+    shape = await rows(session, queries.select_shape().add_columns(_waiting_flag(now)))
     forest = Forest(shape)
     del shape
     shown, levels = forest.shown_in_order(depth, include_done, waiting)
     tags = await tags_by_task(session, queries.select_all_tags())
     if not shown:
         return 0
+    return await _hand_over(session, forest, shown, levels, tags, sink)
+
+
+async def _hand_over(
+    session: AsyncSession,
+    forest: Forest,
+    shown: list[int],
+    levels: list[int],
+    tags: dict[int, Any],
+    sink: TreeSink,
+) -> int:
+    """Stream the shown tasks' records to ``sink`` in output order; how many were written."""
     task_ids, done, total = forest.task_ids, forest.done, forest.total
     statement = queries.select_in_order([task_ids[index] for index in shown], dialect_name(session))
     result = await session.stream(statement.execution_options(yield_per=STREAM_BATCH))
