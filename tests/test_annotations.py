@@ -62,8 +62,9 @@ def test_show_json_adds_annotations_after_the_existing_keys(cli: Cli) -> None:
     cli.ok("annotate", "1", "first")
     document = json.loads(cli.ok("show", "1", "-f", "json").stdout)
     keys = list(document)
-    assert keys[:11] == list(TASK_KEY_ORDER)
-    assert keys[11:14] == ["ancestors", "subtasks", "annotations"]
+    count = len(TASK_KEY_ORDER)
+    assert keys[:count] == list(TASK_KEY_ORDER)
+    assert keys[count : count + 3] == ["ancestors", "subtasks", "annotations"]
     [annotation] = document["annotations"]
     assert list(annotation) == ["entry", "text"]
     assert annotation["text"] == "first"
@@ -324,6 +325,8 @@ def test_revision_0005_up_and_down_with_data(backend: str, blank_db_url: str) ->
     before = dump(url)
     cli.ok("db", "upgrade")
     after = dump(url)
+    # Later revisions add task columns after the existing ones (0007: wait, scheduled).
+    after["task"] = [row[: len(before["task"][0])] for row in after["task"]]
     assert {t: after[t] for t in before if t != "alembic_version"} == {
         t: before[t] for t in before if t != "alembic_version"
     }

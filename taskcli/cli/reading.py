@@ -68,7 +68,9 @@ Limit = Annotated[
     int | None,
     typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
 ]
-ListAll = Annotated[bool, typer.Option("--all", "-a", help="Include waiting tasks.")]
+ListAll = Annotated[
+    bool, typer.Option("--all", "-a", help="Include waiting tasks (a wait date still to come).")
+]
 Waiting = Annotated[
     bool,
     typer.Option("--waiting", help="Only waiting tasks (a wait date still to come)."),
@@ -95,7 +97,7 @@ def list_command(
     format: ListFormatOption = ListFormat.TABLE,
     no_context: NoContext = False,
 ) -> None:
-    """List tasks as a flat table (pending, not waiting: see --status, --all, --waiting)."""
+    """List tasks as a flat table (pending ones unless --status says otherwise)."""
     from taskcli.services.reading import list_tasks
 
     settings = settings_of(ctx)
