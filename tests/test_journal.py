@@ -269,13 +269,18 @@ def test_upgrading_a_populated_database_keeps_everything(backend: str, blank_db_
     if backend == "sqlite":
         assert Path(url.removeprefix("sqlite:///") + ".bak-0002").exists()
     after = dump(url)
+    # Later revisions add task columns after the existing ones (0007: wait, scheduled).
+    width = len(before["task"][0])
+    after["task"] = [row[:width] for row in after["task"]]
     for table in ("task", "tag", "task_tag"):
         assert after[table] == before[table]
     tree = json.loads(cli.ok("tree", "--all", "-f", "json").stdout)
     assert tree[0]["progress"] == {"done": 1, "total": 2}
     cli.ok("rm", "1", "-r", "-y")
     cli.ok("undo")
-    assert [dump(url)[t] for t in ("task", "tag", "task_tag")] == [
+    again = dump(url)
+    again["task"] = [row[:width] for row in again["task"]]
+    assert [again[t] for t in ("task", "tag", "task_tag")] == [
         before[t] for t in ("task", "tag", "task_tag")
     ]
     cli.ok("db", "downgrade", "0002", "--yes")
