@@ -14,17 +14,25 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_DEPTH = 64
 PRIORITY_LABELS = ("none", "low", "medium", "high")
-COLUMNS = "id, title, note, status, priority, due, parent_id, created_at, updated_at, completed_at"
+COLUMNS = (
+    "id, title, note, status, priority, due, parent_id, created_at, updated_at, completed_at, "
+    "wait, scheduled"
+)
 SCHEMA_CHECK = "SELECT version_num FROM alembic_version"
 ALL_TASKS = f"SELECT {COLUMNS} FROM task"
 ALL_TAGS = "SELECT task_tag.task_id, tag.name FROM task_tag JOIN tag ON tag.id = task_tag.tag_id"
-PENDING_IDS = "SELECT id FROM task WHERE status = 'pending'"
-LIST_TASKS = f"{ALL_TASKS} WHERE status = 'pending' ORDER BY due IS NULL, due, id"
+# ``queries.filters.not_waiting``; UTC text compares as SQLite stores it and PostgreSQL reads it.
+_NOW = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+NOT_WAITING = f"(wait IS NULL OR wait <= '{_NOW}' OR status <> 'pending')"
+PENDING_IDS = f"SELECT id FROM task WHERE status = 'pending' AND {NOT_WAITING}"
+LIST_TASKS = f"{ALL_TASKS} WHERE status = 'pending' AND {NOT_WAITING} ORDER BY due IS NULL, due, id"
+#: ``tree``: every task, and whether it is waiting (``tree`` hides those with their subtrees).
+TREE_TASKS = f"SELECT {COLUMNS}, NOT {NOT_WAITING} FROM task"
 
 #: (selection of task rows, the same selection as ids only) for ``show ID``.
 Selection = tuple[str, str]
@@ -84,7 +92,7 @@ def iso(value: Any) -> str | None:
 
 def task_object(row: Sequence[Any], tags: dict[int, list[str]]) -> dict[str, Any]:
     """The SPEC's task object from a row in ``COLUMNS`` order."""
-    (task_id, title, note, status, priority, due, parent_id, created, updated, completed) = row
+    (task_id, title, note, status, priority, due, parent_id, created, updated, completed) = row[:10]
     return {
         "id": task_id,
         "title": title,
@@ -97,6 +105,8 @@ def task_object(row: Sequence[Any], tags: dict[int, list[str]]) -> dict[str, Any
         "created_at": iso(created),
         "updated_at": iso(updated),
         "completed_at": iso(completed),
+        "wait": iso(row[10]),
+        "scheduled": iso(row[11]),
     }
 
 
@@ -121,7 +131,8 @@ def progress(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[int, int]]:
 def forest(rows: Sequence[Sequence[Any]], tag_rows: Iterable[Sequence[Any]]) -> list[Any]:
     """``tree -f json``: roots with nested ``subtasks`` and rolled-up ``progress``.
 
-    Pending tasks, plus done ones with pending descendants (as ``tree`` without ``--all``).
+    Pending tasks, plus done ones with pending descendants (as ``tree`` without ``--all``);
+    not waiting ones (rows of ``TREE_TASKS``).
     """
     tags = group_tags(tag_rows)
     by_id = {row[0]: row for row in rows}
@@ -143,6 +154,8 @@ def forest(rows: Sequence[Sequence[Any]], tag_rows: Iterable[Sequence[Any]]) -> 
         total[task_id] = sum(total[c] + 1 for c in kids)
 
     def visible(task_id: int) -> bool:
+        if by_id[task_id][12]:  # waiting
+            return False
         return by_id[task_id][3] == "pending" or done[task_id] < total[task_id]
 
     def build(task_id: int) -> dict[str, Any]:

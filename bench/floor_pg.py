@@ -22,7 +22,7 @@ async def _run(url: str, command: str, task_id: int | None) -> Any:
         async with connection.transaction(readonly=True):
             await connection.fetch(sql.SCHEMA_CHECK)
             if command == "tree":
-                rows = await connection.fetch(sql.ALL_TASKS)
+                rows = await connection.fetch(sql.TREE_TASKS)
                 return sql.forest(rows, await connection.fetch(sql.ALL_TAGS))
             if command == "ids":
                 return await connection.fetch(sql.LIST_TASKS)

@@ -22,7 +22,7 @@ def run(url: str, command: str, task_id: int | None) -> Any:
         connection.execute("BEGIN")
         connection.execute(sql.SCHEMA_CHECK).fetchall()
         if command == "tree":
-            rows = connection.execute(sql.ALL_TASKS).fetchall()
+            rows = connection.execute(sql.TREE_TASKS).fetchall()
             return sql.forest(rows, connection.execute(sql.ALL_TAGS).fetchall())
         if command == "ids":
             return connection.execute(sql.LIST_TASKS).fetchall()

@@ -66,6 +66,14 @@ class StatusFilter(StrEnum):
     ALL = "all"
 
 
+class WaitFilter(StrEnum):
+    """Which tasks a waiting date hides: ``list`` hides waiting ones unless told otherwise."""
+
+    ANY = "any"  # waiting or not (--all; the --where-* filters of writes)
+    VISIBLE = "visible"  # not waiting (list's default)
+    WAITING = "waiting"  # only waiting ones (--waiting)
+
+
 @dataclass(frozen=True)
 class Recurrence:
     """A task's recurrence as shown: the rule's canonical text, what it counts from, its end.
@@ -86,6 +94,8 @@ class NewTask:
     due: datetime | None = None
     tags: frozenset[str] = frozenset()
     parent_id: int | None = None
+    wait: datetime | None = None
+    scheduled: datetime | None = None
     blocked_by: frozenset[int] = frozenset()
     recur: Recurrence | None = None
 
@@ -107,6 +117,8 @@ class TaskPatch:
     due: datetime | Unset | None = UNSET
     add_tags: frozenset[str] = frozenset()
     remove_tags: frozenset[str] = frozenset()
+    wait: datetime | Unset | None = UNSET
+    scheduled: datetime | Unset | None = UNSET
     add_blockers: frozenset[int] = frozenset()
     remove_blockers: frozenset[int] = frozenset()
     recur: Recurrence | Unset | None = UNSET
@@ -118,6 +130,8 @@ class TaskPatch:
             and self.note is UNSET
             and self.priority is UNSET
             and self.due is UNSET
+            and self.wait is UNSET
+            and self.scheduled is UNSET
             and not self.add_tags
             and not self.remove_tags
             and not self.add_blockers
@@ -141,6 +155,7 @@ class TaskFilter:
     under_id: int | None = None  # every descendant of this task
     active: bool = False  # only tasks with a running interval (``start``)
     blocked: bool | None = None  # True: a blocker is pending; False: none is
+    waiting: WaitFilter = WaitFilter.ANY
     roots: bool = False
     sort: tuple[SortOrder, ...] = DEFAULT_SORT
     reverse: bool = False
@@ -170,6 +185,8 @@ class TaskView:
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None
+    wait: datetime | None = None
+    scheduled: datetime | None = None
     blocked_by: tuple[int, ...] = ()  # 0.4.0: ids of the tasks it waits for, sorted
     progress: Progress | None = None
     # Ancestor titles, root first; loaded only when a view asks for them.

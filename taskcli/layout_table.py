@@ -52,6 +52,8 @@ COLUMN_HEADERS = {
     "tags": "Tags",
     "progress": "Progress",
     "path": "Path",
+    "wait": "Wait",
+    "scheduled": "Scheduled",
 }
 
 
@@ -68,10 +70,14 @@ class _Cells:
         self.dues: dict[datetime | None, str] = {}
         self.tags: dict[tuple[str, ...], str] = {}
 
+    def _date(self, value: datetime | None) -> str:
+        shown = self.dues.get(value)
+        if shown is None:
+            shown = self.dues[value] = format_due(value)
+        return shown
+
     def __call__(self, view: TaskView) -> list[str]:
-        due = self.dues.get(view.due)
-        if due is None:
-            due = self.dues[view.due] = format_due(view.due)
+        due = self._date(view.due)
         tags = self.tags.get(view.tags)
         if tags is None:
             tags = self.tags[view.tags] = tags_text(view)
@@ -84,6 +90,8 @@ class _Cells:
             "Tags": tags,
             "Progress": progress_text(view),
             "Path": path_text(view) if self.with_path else "",
+            "Wait": self._date(view.wait),
+            "Scheduled": self._date(view.scheduled),
         }
         return [values[column] for column in self.columns]
 

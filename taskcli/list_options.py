@@ -70,7 +70,18 @@ def parse_tag_filter(texts: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, 
 
 
 # The columns ``list --columns`` offers, in the order the table shows them by default.
-LIST_COLUMNS = ("id", "status", "priority", "title", "due", "tags", "progress", "path")
+LIST_COLUMNS = (
+    "id",
+    "status",
+    "priority",
+    "title",
+    "due",
+    "tags",
+    "progress",
+    "path",
+    "wait",  # 0.4.0: named with --columns only
+    "scheduled",  # 0.4.0: named with --columns only
+)
 
 
 def parse_columns(text: str) -> tuple[str, ...]:

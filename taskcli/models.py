@@ -95,6 +95,10 @@ class Task(SQLModel, table=True):
     external_id: str | None = Field(
         default=None, sa_column=Column(String(200), nullable=True, index=True, unique=True)
     )
+    # Hidden from list and tree until then (revision 0007); a past ``wait`` hides nothing.
+    wait: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The earliest start; shown and stored, hides nothing.
+    scheduled: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     # Recurrence (revision 0009): the rule travels with each instance; ``series_id``
     # is the series' first task (null on that first task itself).
     series_id: int | None = Field(

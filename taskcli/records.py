@@ -42,6 +42,8 @@ class ImportRecord:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     completed_at: datetime | None = None
+    wait: datetime | None = None  # 0.4.0
+    scheduled: datetime | None = None  # 0.4.0
     external_id: str | None = None
     original_id: int | None = None  # kept when importing into an empty database
     # False: made up by the importer (a Taskwarrior project), so a task here that
@@ -180,6 +182,8 @@ def _native_record(item: Any) -> ImportRecord:
         created_at=parse_instant(item.get("created_at"), "created_at"),
         updated_at=parse_instant(item.get("updated_at"), "updated_at"),
         completed_at=parse_instant(item.get("completed_at"), "completed_at"),
+        wait=parse_instant(item.get("wait"), "wait"),
+        scheduled=parse_instant(item.get("scheduled"), "scheduled"),
         external_id=external_id,
         original_id=task_id,
         annotations=_annotations(item.get("annotations")),

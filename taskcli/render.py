@@ -37,6 +37,8 @@ JSON_KEYS = (
     "created_at",
     "updated_at",
     "completed_at",
+    "wait",
+    "scheduled",
     "blocked_by",
     "recur",
 )
@@ -60,6 +62,9 @@ def task_object(view: TaskView) -> dict[str, Any]:
         "created_at": iso(view.created_at),
         "updated_at": iso(view.updated_at),
         "completed_at": iso(view.completed_at),
+        # 0.4.0: hidden from list and tree until ``wait``; ``scheduled``: the earliest start.
+        "wait": iso(view.wait),
+        "scheduled": iso(view.scheduled),
         "blocked_by": list(view.blocked_by),  # 0.4.0
         "recur": recur_object(view.recur),
     }
@@ -121,18 +126,23 @@ def record_json(row: Sequence[Any], tags: Iterable[str]) -> str:
         f'"parent_id": {"null" if parent_id is None else parent_id}, '
         f'"created_at": "{_iso_from_text(created)}", "updated_at": "{_iso_from_text(updated)}", '
         f'"completed_at": {"null" if completed is None else _quoted_iso(completed)}, '
-        f'"blocked_by": [{_sorted_ids(row[10])}], "recur": {_recur_json(row)}'
+        f'"wait": {_time_or_null(row[10])}, "scheduled": {_time_or_null(row[11])}, '
+        f'"blocked_by": [{_sorted_ids(row[12])}], "recur": {_recur_json(row)}'
     )
 
 
 def _recur_json(row: Sequence[Any]) -> str:
-    """``recur`` of a record (its columns after ``blocked_by``), as ``recur_object`` gives it."""
-    if row[11] is None:
+    """``recur`` of a record (its last three columns), as ``recur_object`` gives it."""
+    if row[13] is None:
         return "null"
     return (
-        f'{{"rule": {_json_text(row[11])}, "from": {_json_text(row[12] or "due")}, '
-        f'"until": {"null" if row[13] is None else _quoted_iso(row[13])}}}'
+        f'{{"rule": {_json_text(row[13])}, "from": {_json_text(row[14] or "due")}, '
+        f'"until": {_time_or_null(row[15])}}}'
     )
+
+
+def _time_or_null(text: str | None) -> str:
+    return "null" if text is None else _quoted_iso(text)
 
 
 def _sorted_ids(text: str | None) -> str:

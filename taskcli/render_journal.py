@@ -131,10 +131,10 @@ def _shown(name: str, value: str | None) -> str:
     """A field's value for people: times in the local zone, as ``list`` and ``show`` show them."""
     if value is None:
         return "(none)"
-    if name in ("due", "completed_at"):
+    if name in ("due", "completed_at", "wait", "scheduled"):
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
             return terminal_safe(value)
-        return format_due(moment) if name == "due" else local_time(moment)
+        return local_time(moment) if name == "completed_at" else format_due(moment)
     return terminal_safe(value)

@@ -21,7 +21,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from taskcli.domain import BlockerLink, Recurrence, TaskDetail, TaskView, TreeNode
+from taskcli.domain import BlockerLink, Recurrence, Status, TaskDetail, TaskView, TreeNode
 from taskcli.instants import to_local
 from taskcli.layout import (
     Styler,
@@ -61,6 +61,17 @@ def ansi_styler(console: Console) -> Styler:
     return style
 
 
+def _wait_and_scheduled(view: TaskView, now: datetime) -> list[tuple[str, str]]:
+    """``show``'s Wait and Scheduled rows, only for a task that has the date."""
+    fields: list[tuple[str, str]] = []
+    if view.wait is not None:
+        hidden = view.status is Status.PENDING and view.wait > now
+        fields.append(("Wait", format_due(view.wait) + (" (waiting)" if hidden else "")))
+    if view.scheduled is not None:
+        fields.append(("Scheduled", format_due(view.scheduled)))
+    return fields
+
+
 def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     """``show``: every field, the ancestor path, the annotations (numbered, dated) and the
     direct subtasks (one line each)."""
@@ -85,6 +96,7 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     ]
     if view.completed_at is not None:
         fields.append(("Completed", local_time(view.completed_at)))
+    fields += _wait_and_scheduled(view, now)
     if view.recur is not None:
         fields.append(("Recur", recur_text(view.recur)))
     if detail.time_spent or detail.running_since is not None:

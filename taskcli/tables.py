@@ -85,6 +85,9 @@ task = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("completed_at", UTCDateTime, nullable=True),
     Column("external_id", String(200), nullable=True, index=True, unique=True),
+    # Hidden from list and tree until ``wait`` (0007); ``scheduled``: the earliest start.
+    Column("wait", UTCDateTime, nullable=True),
+    Column("scheduled", UTCDateTime, nullable=True),
     Column("series_id", Integer, nullable=True, index=True),
     Column("recur_rule", String(40), nullable=True),
     Column("recur_from", String(10), nullable=True),

@@ -1,8 +1,9 @@
 """Taskwarrior's ``task export`` JSON as import records (stdlib only).
 
 description → title; pending and waiting → pending; completed → done at its
-``end``; deleted tasks are skipped and counted; a recurring template and its
-instances become one series (``taskwarrior_recur``); H/M/L →
+``end``; ``wait`` and ``scheduled`` → the same dates (0.4.0; a waiting task
+stays hidden until its wait date); deleted tasks are skipped and counted; a
+recurring template and its instances become one series (``taskwarrior_recur``); H/M/L →
 high/medium/low; annotations → annotations (one that cannot be one, having no
 valid date or being longer than an annotation may be, stays a note line with
 its date, as before 0.3.0); a dotted project
@@ -176,6 +177,8 @@ def _record(
         created_at=_instant(item.get("entry"), "entry"),
         updated_at=_instant(item.get("modified"), "modified"),
         completed_at=_instant(item.get("end"), "end") if done else None,
+        wait=_instant(item.get("wait"), "wait"),
+        scheduled=_instant(item.get("scheduled"), "scheduled"),
         external_id=bounded_identifier(f"taskwarrior:{uuid}", MAX_EXTERNAL_ID_LENGTH),
         annotations=annotations,
         blocked_by=tuple(key for key in blocked_by if key != f"taskwarrior:{uuid}"),

@@ -41,6 +41,8 @@ TASK_KEY_ORDER = (
     "created_at",
     "updated_at",
     "completed_at",
+    "wait",  # 0.4.0
+    "scheduled",  # 0.4.0
     "blocked_by",
     "recur",  # 0.4.0
 )
@@ -49,7 +51,7 @@ T = TypeVar("T")
 
 #: ``taskcli`` as a shell word, for ``bash -c`` pipelines.
 TASKCLI = f"{shlex.quote(sys.executable)} -m taskcli"
-TIME_KEYS = ("created_at", "updated_at", "completed_at", "due")
+TIME_KEYS = ("created_at", "updated_at", "completed_at", "due", "wait", "scheduled")
 _ISO_WITH_OFFSET = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}")
 
 
@@ -77,7 +79,7 @@ def assert_task_object(obj: Mapping[str, Any], extra: frozenset[str] = frozenset
     for key in TIME_KEYS:
         value = obj[key]
         if value is None:
-            assert key in ("completed_at", "due"), key
+            assert key in ("completed_at", "due", "wait", "scheduled"), key
             continue
         assert _ISO_WITH_OFFSET.fullmatch(value), (key, value)
         assert datetime.fromisoformat(value).utcoffset() is not None

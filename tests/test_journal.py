@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO_ROOT, Cli, dump, error_line, execute
+from support import REPO_ROOT, Cli, dump, earlier_columns, error_line, execute
 
 from taskcli.config import Settings, parse_database_url
 from taskcli.db.migrate import upgrade
@@ -284,11 +284,8 @@ def test_upgrading_a_populated_database_keeps_everything(backend: str, blank_db_
 
 
 def _earlier_columns(now: dict[str, Any], before: dict[str, Any]) -> list[Any]:
-    """The task, tag and task_tag rows cut to the columns ``before`` had; later revisions'
-    task columns (0009's recurrence) must be null on tasks made before them."""
-    width = len(before["task"][0])
-    assert all(value is None for row in now["task"] for value in row[width:])
-    return [[row[:width] for row in now["task"]], now["tag"], now["task_tag"]]
+    """The task, tag and task_tag rows, the task rows cut to the columns ``before`` had."""
+    return [earlier_columns(now["task"], before["task"]), now["tag"], now["task_tag"]]
 
 
 def test_history_of_an_id_that_never_existed_is_not_found(cli: Cli) -> None:

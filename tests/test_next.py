@@ -60,6 +60,20 @@ def test_only_pending_leaves_are_shown(cli: Cli) -> None:
     assert sorted(_ids(cli)) == [project, finished_parent]
 
 
+def test_waiting_blocked_and_not_yet_scheduled_tasks_are_not_actionable(cli: Cli) -> None:
+    ready = _add(cli, "Ready")
+    _add(cli, "Waiting", "--wait", "2999-01-01")
+    blocker = _add(cli, "Blocker")
+    blocked = _add(cli, "Blocked", "--blocked-by", str(blocker))
+    _add(cli, "Later", "--scheduled", "2999-01-01")
+    started = _add(
+        cli, "Scheduled in the past", "--scheduled", "2000-01-01", "--wait", "2000-01-01"
+    )
+    assert sorted(_ids(cli)) == [ready, blocker, started]
+    cli.ok("done", str(blocker))
+    assert sorted(_ids(cli)) == [ready, blocked, started]
+
+
 def test_due_and_priority_are_inherited_from_the_nearest_ancestor(cli: Cli) -> None:
     top = _add(cli, "Top", "-P", "H", "-d", "+30d")
     middle = _add(cli, "Middle", "-p", str(top), "-P", "M", "-d", "+1d")

@@ -84,6 +84,21 @@ def test_done_makes_the_next_instance_with_title_note_tags_priority_parent(cli: 
     assert abs(gap - timedelta(days=14)) <= timedelta(hours=1)
 
 
+def test_wait_and_scheduled_move_with_the_due(cli: Cli) -> None:
+    cli.ok(
+        "add", "Report", "--due", "2027-03-10T12:00", "--wait", "2027-03-08T12:00",
+        "--scheduled", "2027-03-09T12:00", "--recur", "weekly",
+    )  # fmt: skip
+    cli.ok("done", "1")
+    first, second = _show(cli, "1"), _show(cli, "2")
+    for key in ("due", "wait", "scheduled"):
+        gap = datetime.fromisoformat(second[key]) - datetime.fromisoformat(first[key])
+        assert abs(gap - timedelta(days=7)) <= timedelta(hours=1), key
+    assert datetime.fromisoformat(second["due"]) - datetime.fromisoformat(second["wait"]) == (
+        timedelta(days=2)
+    )
+
+
 def test_undo_of_done_removes_the_instance_and_redo_makes_it_again(cli: Cli) -> None:
     cli.ok("add", "Daily", "--due", "2027-01-10T08:00", "--recur", "daily", "-t", "x")
     cli.ok("done", "1")

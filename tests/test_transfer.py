@@ -161,7 +161,8 @@ def test_taskwarrior_sample_maps_every_field(cli: Cli) -> None:
     result = cli.ok("import", "--from", "taskwarrior", str(TW_SAMPLE))
     assert result.stdout == "Imported 7 tasks, skipped 1 deleted\n"
     tasks = {
-        t["title"]: t for t in json.loads(cli.ok("list", "--status", "all", "-f", "json").stdout)
+        t["title"]: t
+        for t in json.loads(cli.ok("list", "--status", "all", "--all", "-f", "json").stdout)
     }
     assert set(tasks) == {
         "Home",
@@ -197,7 +198,9 @@ def test_taskwarrior_sample_maps_every_field(cli: Cli) -> None:
         "2026-11-23T15:00:00+00:00",
         home["id"],
     )
-    assert tasks["Renew passport"]["status"] == "pending"
+    passport = tasks["Renew passport"]
+    assert passport["status"] == "pending"
+    assert (passport["wait"], passport["scheduled"]) == ("2026-12-20T00:00:00+00:00", None)
     assert "Old thing" not in tasks
 
 

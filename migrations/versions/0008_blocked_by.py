@@ -22,7 +22,7 @@ from alembic import op
 from taskcli.db.journal_triggers import recreate_journal_triggers
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

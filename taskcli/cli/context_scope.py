@@ -23,7 +23,7 @@ from taskcli.errors import UsageError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from taskcli.domain import TreeNode
+    from taskcli.domain import TreeNode, WaitFilter
 
 NoContext = Annotated[
     bool,
@@ -151,6 +151,8 @@ def scoped_tree(
     root_id: int | None,
     depth: int | None,
     include_done: bool,
+    waiting: WaitFilter,
+    now: datetime,
 ) -> list[TreeNode]:
     """``tree`` under a context: the tasks that match and the ancestors leading to them."""
     from taskcli.cli._runtime import run
@@ -159,10 +161,18 @@ def scoped_tree(
 
     status = StatusFilter.ALL if include_done else StatusFilter.PENDING
     task_filter = scoped_filters(FilterOptions(status=status), context).task_filter()
-    now = datetime.now().astimezone()
     matches = run(ctx, list_tasks, write=False, task_filter=task_filter, now=now)
     wanted = {view.id for view in matches}
-    nodes = run(ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=include_done)
+    nodes = run(
+        ctx,
+        get_tree,
+        write=False,
+        root_id=root_id,
+        depth=depth,
+        include_done=include_done,
+        waiting=waiting,
+        now=now,
+    )
     return _pruned(nodes, wanted)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -29,6 +29,7 @@ from taskcli.cli.options import (
 from taskcli.domain import (
     LIST_COLUMNS,
     MAX_COUNT,
+    WaitFilter,
     parse_columns,
     parse_sort,
     validate_task_id,
@@ -67,6 +68,13 @@ Limit = Annotated[
     int | None,
     typer.Option("--limit", min=0, max=MAX_COUNT, help="At most N tasks.", show_default=False),
 ]
+ListAll = Annotated[
+    bool, typer.Option("--all", "-a", help="Include waiting tasks (a wait date still to come).")
+]
+Waiting = Annotated[
+    bool,
+    typer.Option("--waiting", help="Only waiting tasks (a wait date still to come)."),
+]
 ListFormatOption = Annotated[
     ListFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
 ]
@@ -84,6 +92,8 @@ def list_command(
     reverse: Reverse = False,
     limit: Limit = None,
     columns: Columns = None,
+    all_tasks: ListAll = False,
+    waiting: Waiting = False,
     format: ListFormatOption = ListFormat.TABLE,
     no_context: NoContext = False,
 ) -> None:
@@ -98,6 +108,7 @@ def list_command(
         sort=parse_sort(sort if sort is not None else settings.list_sort),
         reverse=reverse,
         limit=limit,
+        waiting=_wait_filter(all_tasks=all_tasks, waiting=waiting),
     )
     now = datetime.now().astimezone()
     chosen = formatter(format)
@@ -119,6 +130,13 @@ def list_command(
     chosen.task_list(views, now=now, columns=chosen_columns)
 
 
+def _wait_filter(*, all_tasks: bool, waiting: bool) -> WaitFilter:
+    """``--waiting`` wins over ``--all``: only waiting tasks either way."""
+    if waiting:
+        return WaitFilter.WAITING
+    return WaitFilter.ANY if all_tasks else WaitFilter.VISIBLE
+
+
 def _columns(
     columns: str | None, format: ListFormat, configured: str | None
 ) -> tuple[str, ...] | None:
@@ -131,24 +149,35 @@ def _columns(
     return chosen
 
 
+# The options of ``tree``.
+TreeRoot = Annotated[
+    int | None,
+    typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
+]
+TreeDepth = Annotated[
+    int | None,
+    typer.Option(
+        "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
+    ),
+]
+TreeAll = Annotated[bool, typer.Option("--all", "-a", help="Include done and waiting tasks.")]
+TreeWaiting = Annotated[
+    bool, typer.Option("--waiting", help="Only the waiting tasks, each with its subtree.")
+]
+TreeFormatOption = Annotated[
+    TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+
+
 @app.command("tree")
 @guarded
 def tree_command(
     ctx: typer.Context,
-    task_id: Annotated[
-        int | None,
-        typer.Argument(metavar="[ID]", help="Show only the subtree under ID.", show_default=False),
-    ] = None,
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            "--depth", min=1, max=MAX_COUNT, help="Show at most N levels.", show_default=False
-        ),
-    ] = None,
-    all_tasks: Annotated[bool, typer.Option("--all", "-a", help="Include done tasks.")] = False,
-    format: Annotated[
-        TreeFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-    ] = TreeFormat.TREE,
+    task_id: TreeRoot = None,
+    depth: TreeDepth = None,
+    all_tasks: TreeAll = False,
+    waiting: TreeWaiting = False,
+    format: TreeFormatOption = TreeFormat.TREE,
     no_context: NoContext = False,
 ) -> None:
     """Show the task forest with rolled-up progress (done/total of all descendants)."""
@@ -157,21 +186,23 @@ def tree_command(
     root_id = validate_task_id(task_id) if task_id is not None else None
     chosen = formatter(format)
     context = context_in_force(no_context)
+    shape: dict[str, Any] = {  # how the tree is pruned, the same for every path below
+        "depth": depth,
+        "include_done": all_tasks,
+        "waiting": _wait_filter(all_tasks=all_tasks, waiting=waiting),
+        "now": datetime.now().astimezone(),
+    }
     if context is not None:
-        nodes = scoped_tree(ctx, context, root_id=root_id, depth=depth, include_done=all_tasks)
+        nodes = scoped_tree(ctx, context, root_id=root_id, **shape)
         chosen.task_tree(nodes, single=root_id is not None)
         return
     if root_id is not None:
-        nodes = run(
-            ctx, get_tree, write=False, root_id=root_id, depth=depth, include_done=all_tasks
-        )
+        nodes = run(ctx, get_tree, write=False, root_id=root_id, **shape)
         chosen.task_tree(nodes, single=True)
         return
     chosen.task_forest(
-        lambda: run(ctx, get_tree, write=False, root_id=None, depth=depth, include_done=all_tasks),
-        lambda sink: run(
-            ctx, stream_forest, write=False, depth=depth, include_done=all_tasks, sink=sink
-        ),
+        lambda: run(ctx, get_tree, write=False, root_id=None, **shape),
+        lambda sink: run(ctx, stream_forest, write=False, sink=sink, **shape),
     )
 
 

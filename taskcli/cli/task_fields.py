@@ -3,6 +3,7 @@ into a ``NewTask`` or a ``TaskPatch`` before the command touches the database.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -84,6 +85,42 @@ NewDue = Annotated[
         show_default=False,
     ),
 ]
+Wait = Annotated[
+    str | None,
+    typer.Option(
+        "--wait",
+        metavar="DATE",
+        help="Hide it from list and tree until DATE (as --due reads dates).",
+        show_default=False,
+    ),
+]
+Scheduled = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduled",
+        metavar="DATE",
+        help="The earliest date to start it (as --due reads dates).",
+        show_default=False,
+    ),
+]
+NewWait = Annotated[
+    str | None,
+    typer.Option(
+        "--wait",
+        metavar="DATE",
+        help="New wait date (hidden until then), or 'none' to clear it.",
+        show_default=False,
+    ),
+]
+NewScheduled = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduled",
+        metavar="DATE",
+        help="New scheduled date (the earliest start), or 'none' to clear it.",
+        show_default=False,
+    ),
+]
 TagChanges = Annotated[
     list[str] | None,
     typer.Option(
@@ -142,15 +179,9 @@ def recurrence(rule: str | None, *, after: bool, until: str | None) -> Recurrenc
         if after or until is not None:
             raise UsageError("--recur none takes no --recur-after or --until")
         return None
-    end = _until(until)
+    end = _new_date(until)
     start = FROM_COMPLETION if after else FROM_DUE
     return Recurrence(parsed.text(), start, None if isinstance(end, Unset) else end)
-
-
-def _until(text: str | None) -> datetime | Unset | None:
-    if text is None:
-        return UNSET
-    return None if text.strip().lower() == "none" else parse_date(text)
 
 
 def new_task(
@@ -177,6 +208,15 @@ def new_task(
     )
 
 
+def with_dates(new: NewTask, *, wait: str | None, scheduled: str | None) -> NewTask:
+    """``add --wait``/``--scheduled`` read as ``--due`` is (a bad date: exit 2)."""
+    return replace(
+        new,
+        wait=parse_date(wait) if wait is not None else None,
+        scheduled=parse_date(scheduled) if scheduled is not None else None,
+    )
+
+
 def task_patch(
     *,
     title: str | None,
@@ -188,25 +228,29 @@ def task_patch(
     unblock: list[int] | None = None,
     recur: Recurrence | Unset | None = UNSET,
     until: str | None = None,
+    wait: str | None = None,
+    scheduled: str | None = None,
 ) -> TaskPatch:
     """``edit``'s fields checked; a usage error when none is given."""
     add_tags, remove_tags = _tag_changes(tags or [])
     patch = TaskPatch(
         recur=recur,
-        until=_until(until) if isinstance(recur, Unset) else UNSET,
+        until=_new_date(until) if isinstance(recur, Unset) else UNSET,
         title=validate_title(title) if title is not None else UNSET,
         note=validate_note(note) if note is not None else UNSET,
         priority=Priority.parse(priority) if priority is not None else UNSET,
-        due=UNSET if due is None else None if due.strip().lower() == "none" else parse_date(due),
+        due=_new_date(due),
         add_tags=add_tags,
         remove_tags=remove_tags,
         add_blockers=_ids(blocked_by),
         remove_blockers=_ids(unblock),
+        wait=_new_date(wait),
+        scheduled=_new_date(scheduled),
     )
     if patch.is_empty():
         raise UsageError(
-            "nothing to change: give --title, --priority, --due, --tag, --note, "
-            "--blocked-by, --unblock, --recur or --until"
+            "nothing to change: give --title, --priority, --due, --wait, --scheduled, --tag, "
+            "--note, --blocked-by, --unblock, --recur or --until"
         )
     if both := patch.add_blockers & patch.remove_blockers:
         raise UsageError(f"task {min(both)} given to both --blocked-by and --unblock")
@@ -215,6 +259,13 @@ def task_patch(
 
 def _ids(given: list[int] | None) -> frozenset[int]:
     return frozenset(validate_task_id(task_id) for task_id in given or ())
+
+
+def _new_date(text: str | None) -> datetime | Unset | None:
+    """An edited date: not given (left alone), ``none`` (cleared) or a date."""
+    if text is None:
+        return UNSET
+    return None if text.strip().lower() == "none" else parse_date(text)
 
 
 def _tag_changes(changes: list[str]) -> tuple[frozenset[str], frozenset[str]]:

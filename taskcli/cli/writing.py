@@ -26,19 +26,24 @@ from taskcli.cli.task_fields import (
     BlockedBy,
     NewDue,
     NewNote,
+    NewScheduled,
     NewTitle,
+    NewWait,
     Note,
     Parent,
     RecurAfter,
     RecurRule,
+    Scheduled,
     TagChanges,
     Tags,
     Title,
     Unblock,
     Until,
+    Wait,
     new_task,
     recurrence,
     task_patch,
+    with_dates,
 )
 from taskcli.domain import Removal, TaskView, validate_task_id
 from taskcli.errors import UsageError
@@ -86,6 +91,8 @@ def add_command(
     due: DueOption = None,
     tag: Tags = None,
     note: Note = None,
+    wait: Wait = None,
+    scheduled: Scheduled = None,
     blocked_by: BlockedBy = None,
     recur: RecurRule = None,
     recur_after: RecurAfter = False,
@@ -116,6 +123,7 @@ def add_command(
     )
     if bulk and new.blocked_by:
         raise UsageError("--blocked-by is not available with '-'; use edit --blocked-by after")
+    new = with_dates(new, wait=wait, scheduled=scheduled)
     if bulk:
         from taskcli.cli.bulk import add_from_stdin
 
@@ -184,6 +192,8 @@ def edit_command(
     due: NewDue = None,
     tag: TagChanges = None,
     note: NewNote = None,
+    wait: NewWait = None,
+    scheduled: NewScheduled = None,
     blocked_by: BlockedBy = None,
     unblock: Unblock = None,
     recur: RecurRule = None,
@@ -207,6 +217,8 @@ def edit_command(
         due=due,
         tags=tag,
         note=note,
+        wait=wait,
+        scheduled=scheduled,
         blocked_by=blocked_by,
         unblock=unblock,
         recur=recurrence(recur, after=recur_after, until=until),

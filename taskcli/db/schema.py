@@ -14,7 +14,17 @@ from taskcli.database_url import DatabaseUrl
 from taskcli.errors import DatabaseCorrupt, SchemaMismatch
 
 #: Every revision in ``migrations/versions``, oldest first; the last is head.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0008", "0009")
+KNOWN_REVISIONS: tuple[str, ...] = (
+    "0001",
+    "0002",
+    "0003",
+    "0004",
+    "0005",
+    "0006",
+    "0007",
+    "0008",
+    "0009",
+)
 SCHEMA_HEAD = KNOWN_REVISIONS[-1]
 
 UPGRADE_HINT = 'run "taskcli db upgrade"'

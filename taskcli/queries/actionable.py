@@ -14,20 +14,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CTE, ColumnElement, Float, Select, case, exists, func, literal, select
+from sqlalchemy import CTE, ColumnElement, Float, Select, case, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from taskcli.domain import MAX_DEPTH, Status, TaskFilter
 from taskcli.queries.blockers import not_blocked
-from taskcli.queries.filters import select_list
+from taskcli.queries.filters import not_waiting, select_list
 from taskcli.queries.tasks import tag, task, task_tag
 from taskcli.tables import interval
 
 
 def actionable_conditions(now: datetime) -> list[ColumnElement[bool]]:
-    """Pending, with no pending subtask and no pending blocker: the leaves of the pending tree.
+    """Pending, with no pending subtask and no pending blocker, not waiting and its
+    scheduled date (the earliest start) reached: the leaves of the pending tree.
 
     The subtask test says ``status <> 'done'`` (the same rows: a status is
     pending or done), which SQLite cannot look up in the status index:
@@ -40,10 +41,9 @@ def actionable_conditions(now: datetime) -> list[ColumnElement[bool]]:
         task.c.status == Status.PENDING.value,
         ~exists().where(child.c.parent_id == task.c.id, child.c.status != Status.DONE.value),
         not_blocked(),
+        not_waiting(now),
+        or_(task.c.scheduled.is_(None), task.c.scheduled <= now),
     ]
-    # Added here as their columns arrive, so every caller gets them:
-    # - not waiting (0007):        or_(task.c.wait.is_(None), task.c.wait <= now)
-    # - scheduled reached (0007):  or_(task.c.scheduled.is_(None), task.c.scheduled <= now)
     return conditions
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
-from taskcli.domain import Status, StatusFilter, TaskFilter
+from taskcli.domain import Status, StatusFilter, TaskFilter, WaitFilter
 from taskcli.list_options import SortKey, SortOrder
 from taskcli.queries.blockers import not_blocked
 from taskcli.queries.hierarchy import subtree_cte
@@ -82,7 +82,26 @@ def _conditions(task_filter: TaskFilter, *, now: datetime) -> list[ColumnElement
         conditions.append(~not_blocked() if task_filter.blocked else not_blocked())
     if task_filter.roots:
         conditions.append(task.c.parent_id.is_(None))
+    if task_filter.waiting is WaitFilter.VISIBLE:
+        conditions.append(not_waiting(now))
+    elif task_filter.waiting is WaitFilter.WAITING:
+        conditions.append(~not_waiting(now))
     return conditions
+
+
+def not_waiting(now: datetime) -> ColumnElement[bool]:
+    """The task is not waiting at ``now``: no wait date, a wait date reached, or not pending.
+
+    One expression for every view that hides waiting tasks (``list``, ``tree``,
+    a ranking of what to do next); its negation selects the waiting ones. A
+    wait date equal to ``now`` has been reached. It never yields NULL, so
+    ``~not_waiting(now)`` is exactly the waiting tasks.
+    """
+    return or_(
+        task.c.wait.is_(None),
+        task.c.wait <= now,
+        task.c.status != Status.PENDING.value,
+    )
 
 
 def _has_tags(names: Sequence[str]) -> ColumnElement[bool]:

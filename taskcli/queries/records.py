@@ -50,6 +50,12 @@ def iso_text(column: Any, dialect: str) -> ColumnElement[Any]:
     )
 
 
+#: The task columns that hold instants (text in a record).
+_TIME_COLUMNS = frozenset(
+    ("due", "created_at", "updated_at", "completed_at", "recur_until", "wait", "scheduled")
+)
+
+
 def record_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
     """``TASK_COLUMNS`` with the timestamps as text: a task *record*.
 
@@ -60,9 +66,7 @@ def record_columns(dialect: str) -> tuple[ColumnElement[Any], ...]:
     ``datetime`` per value.
     """
     return tuple(
-        _time_text(column, dialect).label(column.name)
-        if column.name in ("due", "created_at", "updated_at", "completed_at", "recur_until")
-        else column
+        _time_text(column, dialect).label(column.name) if column.name in _TIME_COLUMNS else column
         for column in TASK_COLUMNS
     )
 

@@ -32,8 +32,11 @@ TASK_COLUMNS = (
     task.c.created_at,
     task.c.updated_at,
     task.c.completed_at,
-    blocked_by_column(),  # 0.4.0: ids as text, see ``blockers``
-    # Recurrence (0.4.0): last, so records keep the earlier columns' positions.
+    # 0.4.0, in the JSON task object's order; after the earlier columns, so a
+    # record's first positions stay as they were (``render.record_json``).
+    task.c.wait,
+    task.c.scheduled,
+    blocked_by_column(),  # ids as text, see ``blockers``
     task.c.recur_rule,
     task.c.recur_from,
     task.c.recur_until,
@@ -90,6 +93,8 @@ def to_view(row: Row[Any], tags: Sequence[str] = (), progress: Progress | None =
         created_at=row.created_at,
         updated_at=row.updated_at,
         completed_at=row.completed_at,
+        wait=row.wait,
+        scheduled=row.scheduled,
         blocked_by=parse_ids(row.blocked_by),
         progress=progress,
         recur=None
@@ -137,6 +142,8 @@ def views_from_stored(
             created_at=instant[created],  # type: ignore[arg-type]  # NOT NULL columns
             updated_at=instant[updated],  # type: ignore[arg-type]
             completed_at=instant[completed],
+            wait=instant[wait],
+            scheduled=instant[scheduled],
             blocked_by=parse_ids(blocked_by),
             progress=progress.get(task_id),
             recur=None
@@ -154,6 +161,8 @@ def views_from_stored(
             created,
             updated,
             completed,
+            wait,
+            scheduled,
             blocked_by,
             recur_rule,
             recur_from,

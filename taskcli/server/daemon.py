@@ -110,6 +110,7 @@ PRELOADED = (
     "taskcli.services.bulk",
     "taskcli.services.completion",
     "taskcli.services.detail",
+    "taskcli.services.forest",
     "taskcli.services.history",
     "taskcli.services.journal",
     "taskcli.services.journal_record",

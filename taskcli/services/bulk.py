@@ -58,6 +58,8 @@ def _shared_columns(template: NewTask) -> dict[str, Any]:
         "status": Status.PENDING.value,
         "priority": int(template.priority),
         "due": template.due,
+        "wait": template.wait,
+        "scheduled": template.scheduled,
         "parent_id": template.parent_id,
         "created_at": now,
         "updated_at": now,

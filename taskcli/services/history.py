@@ -18,7 +18,17 @@ _operation: Table = Operation.__table__  # type: ignore[attr-defined]
 _change: Table = Change.__table__  # type: ignore[attr-defined]
 _task: Table = Task.__table__  # type: ignore[attr-defined]
 _tag: Table = Tag.__table__  # type: ignore[attr-defined]
-_SHOWN_FIELDS = ("title", "note", "status", "priority", "due", "parent_id", "completed_at")
+_SHOWN_FIELDS = (
+    "title",
+    "note",
+    "status",
+    "priority",
+    "due",
+    "parent_id",
+    "completed_at",
+    "wait",
+    "scheduled",
+)
 
 
 async def list_operations(session: AsyncSession, *, limit: int) -> list[OperationView]:
@@ -191,7 +201,7 @@ def _shown(name: str, value: Any) -> str | None:
         return None
     if name == "priority":
         return Priority(int(value)).label
-    if name in ("due", "completed_at"):
+    if name in ("due", "completed_at", "wait", "scheduled"):
         parsed = datetime.fromisoformat(str(value))
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
     return str(value)

@@ -26,9 +26,8 @@ from taskcli.services._common import rows, utcnow
 from taskcli.tables import UTCDateTime
 
 NEEDS_DUE = "a recurrence from the due date needs a due date (give --due, or use --recur-after)"
-#: Dates that move with the due from one instance to the next (``wait`` and
-#: ``scheduled`` from revision 0007 join here by name).
-SHIFTED: tuple[str, ...] = ()
+#: Dates that move with the due from one instance to the next.
+SHIFTED: tuple[str, ...] = ("wait", "scheduled")
 _SOURCE = (
     task.c.id,
     task.c.title,

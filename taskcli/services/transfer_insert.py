@@ -82,6 +82,8 @@ def _row(
         "created_at": record.created_at or now,
         "updated_at": record.updated_at or record.created_at or now,
         "completed_at": record.completed_at if done else None,
+        "wait": record.wait,
+        "scheduled": record.scheduled,
         "external_id": matching.identities.get(record.key),
         "recur_rule": record.recur.rule if record.recur else None,
         "recur_from": record.recur.start if record.recur else None,

@@ -152,6 +152,8 @@ def wanted_fields(
         "due": record.due,
         "parent_id": parent_id,
         "completed_at": record.completed_at if done else None,
+        "wait": record.wait,
+        "scheduled": record.scheduled,
         "tags": record.tags,
     }
     if record.created_at is not None:

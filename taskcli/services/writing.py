@@ -94,6 +94,8 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
             status=Status.PENDING.value,
             priority=int(new.priority),
             due=new.due,
+            wait=new.wait,
+            scheduled=new.scheduled,
             parent_id=new.parent_id,
             created_at=now,
             updated_at=now,
@@ -148,7 +150,7 @@ async def edit_tasks(
     """
     values: dict[str, Any] = {
         name: value
-        for name in ("title", "note", "due")
+        for name in ("title", "note", "due", "wait", "scheduled")
         if (value := getattr(patch, name)) is not UNSET
     }
     if patch.priority is not UNSET:
