@@ -60,8 +60,9 @@ EXPECTED: dict[str, dict[str, int]] = {
         "tree-json": 3,
         "tree-all": 2,
         "subtree-json": 3,
-        "show": 4,
-        "show-json": 4,
+        # the family with the task's annotations and intervals, the ancestors
+        "show": 2,
+        "show-json": 2,
         "export": 4,
     },
 }

@@ -5,9 +5,9 @@ This module is the write API: creating, editing and moving tasks live here;
 ``done``/``undone`` and the tree invariant in ``status``, ``rm`` in
 ``removal``, selections and the ids they resolve to in ``targets``.
 
-Write paths read and change rows with Core statements (``queries``' tables);
-the one ORM object, a new ``Task``, is only inserted. No write path loads a
-relationship, so there is no graph for ``selectinload`` to load.
+Write paths read and change rows with Core statements (``queries``' tables),
+never ORM objects: no write path loads a relationship, so there is no graph
+for ``selectinload`` to load.
 """
 
 from __future__ import annotations
@@ -16,21 +16,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import UNSET, NewTask, Status, TaskPatch, TaskView
 from taskcli.errors import Conflict, TaskNotFound
-from taskcli.models import Task
 from taskcli.queries import tag, task, task_tag
 from taskcli.services._common import (
     check_room_below,
-    ensure_tags,
     lineage_cte,
+    link_tags,
     lock_tree,
     reopen_lineage,
-    require_task,
+    require_parent,
     rows,
     scalar,
     utcnow,
@@ -77,14 +76,17 @@ class Changed:
 
 
 async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
-    """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags."""
+    """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags.
+
+    The new task's view is the inserted row (``RETURNING``) with the tags just
+    linked; it has no subtasks yet, so nothing else is read back.
+    """
     parent_done = False
     if new.parent_id is not None:
         await lock_tree(session)
-        parent_done = (await require_task(session, new.parent_id)).status is Status.DONE
-        await check_room_below(session, new.parent_id, height=1)
+        parent_done = await require_parent(session, new.parent_id) == Status.DONE.value
     now = utcnow()
-    row = Task(
+    inserted = insert(task).values(
         title=new.title,
         note=new.note,
         status=Status.PENDING.value,
@@ -94,15 +96,14 @@ async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
         created_at=now,
         updated_at=now,
     )
-    session.add(row)
-    await session.flush()
-    assert row.id is not None
-    await _add_tags(session, [row.id], new.tags)
+    row = (await rows(session, inserted.returning(*queries.TASK_COLUMNS)))[0]
+    await link_tags(session, [row.id], new.tags)
     # A pending parent has no done ancestor (the invariant): only a done one costs a statement.
     reopened: list[int] = []
     if parent_done and new.parent_id is not None:
         reopened = await reopen_lineage(session, [new.parent_id])
-    return Changed([await require_task(session, row.id)], await views_by_id(session, reopened))
+    view = queries.to_view(row, sorted(new.tags))
+    return Changed([view], await views_by_id(session, reopened))
 
 
 async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
@@ -153,7 +154,7 @@ async def edit_tasks(
     for task_id in ids:
         if task_id not in found:
             raise TaskNotFound(task_id)
-    await _add_tags(session, ids, patch.add_tags)
+    await link_tags(session, ids, patch.add_tags)
     if patch.remove_tags:
         await session.exec(
             delete(task_tag).where(
@@ -217,26 +218,3 @@ async def _refuse_cycle(session: AsyncSession, ids: Sequence[int], parent_id: in
 async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | None) -> TaskView:
     """Move one task; see ``move_tasks``."""
     return (await move_tasks(session, ids=[task_id], parent_id=parent_id)).tasks[0]
-
-
-async def _add_tags(session: AsyncSession, ids: Sequence[int], names: frozenset[str]) -> None:
-    if not names:
-        return
-    tag_ids = await ensure_tags(session, names)
-    existing = {
-        (task_id, tag_id)
-        for task_id, tag_id in await rows(
-            session,
-            select(task_tag.c.task_id, task_tag.c.tag_id).where(
-                task_tag.c.task_id.in_(list(ids)), task_tag.c.tag_id.in_(list(tag_ids.values()))
-            ),
-        )
-    }
-    new_links = [
-        {"task_id": task_id, "tag_id": tag_id}
-        for task_id in ids
-        for tag_id in tag_ids.values()
-        if (task_id, tag_id) not in existing
-    ]
-    if new_links:
-        await session.exec(task_tag.insert(), params=new_links)  # executemany: any count
