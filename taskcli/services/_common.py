@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CTE, Select, literal, select, update
+from sqlalchemy import CTE, Select, literal, select, true, union_all, update
 
 from taskcli import queries
 from taskcli.domain import MAX_DEPTH, Progress, Status, TaskView
 from taskcli.errors import Conflict, TaskNotFound
-from taskcli.queries import tag, task
+from taskcli.queries import tag, task, task_tag
 
 if TYPE_CHECKING:  # the session class is imported by the engine; reading needs no SQLModel
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -72,16 +72,18 @@ async def _load_views_in_one(
 ) -> list[TaskView]:
     """PostgreSQL: tags and progress come in the selection's own statement (fewer round trips)."""
     combined = queries.with_tags_and_progress(selection, progress=with_progress)
-    return [
-        queries.to_view(
-            row,
-            row.tag_names or (),
-            Progress(done=int(row.progress_done), total=int(row.progress_total))
-            if with_progress and row.progress_total
-            else None,
-        )
-        for row in await rows(session, combined)
-    ]
+    return [combined_view(row, with_progress) for row in await rows(session, combined)]
+
+
+def combined_view(row: Any, with_progress: bool) -> TaskView:
+    """A row of ``queries.with_tags_and_progress`` as a view."""
+    return queries.to_view(
+        row,
+        row.tag_names or (),
+        Progress(done=int(row.progress_done), total=int(row.progress_total))
+        if with_progress and row.progress_total
+        else None,
+    )
 
 
 async def tags_by_task(session: AsyncSession, statement: Any) -> dict[int, list[str]]:
@@ -139,9 +141,86 @@ async def ensure_tags(session: AsyncSession, names: Iterable[str]) -> dict[str, 
     return dict(await rows(session, existing))
 
 
+async def link_tags(session: AsyncSession, ids: Sequence[int], names: Iterable[str]) -> None:
+    """Tag these (existing) tasks, creating the names that are missing; links already there stay.
+
+    PostgreSQL: one statement, where the names are inserted (``ON CONFLICT DO
+    NOTHING``), found and linked in CTEs; SQLite: two (tags, then links).
+    """
+    wanted = sorted(set(names))
+    if not wanted or not ids:
+        return
+    if dialect_name(session) == "postgresql":
+        statement = _pg_link_tags(ids, wanted)
+        if len(await rows(session, statement)) < len(wanted):
+            # A concurrent creator committed a name after this statement's
+            # snapshot was taken: the same statement again sees it.
+            await rows(session, statement)
+        return
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    await session.exec(
+        sqlite_insert(tag).values([{"name": name} for name in wanted]).on_conflict_do_nothing()
+    )
+    pairs = _task_tag_pairs(ids, select(tag.c.id).where(tag.c.name.in_(wanted)).subquery())
+    await session.exec(
+        sqlite_insert(task_tag).from_select(["task_id", "tag_id"], pairs).on_conflict_do_nothing()
+    )
+
+
+def _pg_link_tags(ids: Sequence[int], wanted: list[str]) -> Select[Any]:
+    """The names found (or created) for ``wanted``, linking them to the tasks as it runs."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+    created = (
+        postgresql_insert(tag)
+        .values([{"name": name} for name in wanted])
+        .on_conflict_do_nothing()
+        .returning(tag.c.id, tag.c.name)
+        .cte("created")
+    )
+    found = union_all(
+        select(created.c.id, created.c.name),
+        select(tag.c.id, tag.c.name).where(tag.c.name.in_(wanted)),
+    ).cte("wanted_tag")
+    linked = (
+        postgresql_insert(task_tag)
+        .from_select(["task_id", "tag_id"], _task_tag_pairs(ids, found))
+        .on_conflict_do_nothing()
+        .cte("linked")
+    )
+    return select(found.c.name).add_cte(linked)
+
+
+def _task_tag_pairs(ids: Sequence[int], tags: Any) -> Select[Any]:
+    """(task id, tag id) for each of the tasks and each of the tags (a cross join)."""
+    return (
+        select(task.c.id, tags.c.id)
+        .select_from(task)
+        .join(tags, true())
+        .where(task.c.id.in_(list(ids)))
+    )
+
+
 async def check_room_below(session: AsyncSession, parent_id: int, *, height: int) -> None:
     """Refuse (exit 4) a subtree of ``height`` levels under ``parent_id`` past the depth limit."""
     level = await scalar(session, queries.select_depth(parent_id))
+    _check_room(parent_id, level, height)
+
+
+async def require_parent(session: AsyncSession, parent_id: int, *, height: int = 1) -> str:
+    """The status of the task new work goes under, checked as ``require_task`` then
+    ``check_room_below`` would check it, in one statement (each is a round trip or two)."""
+    level = queries.select_depth(parent_id).scalar_subquery()
+    found = await rows(session, select(task.c.status, level).where(task.c.id == parent_id))
+    if not found:
+        raise TaskNotFound(parent_id)
+    status, depth = found[0]
+    _check_room(parent_id, int(depth), height)
+    return str(status)
+
+
+def _check_room(parent_id: int, level: int, height: int) -> None:
     if level + height > MAX_DEPTH:
         raise Conflict(
             f"task {parent_id} is at depth {level}; a subtree of {height} level(s) under it "

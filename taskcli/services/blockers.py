@@ -9,7 +9,7 @@ insert, so on PostgreSQL it reads what committed before the lock was ours).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, delete, select
@@ -114,11 +114,16 @@ async def unlink_blockers(
 
 async def related_tasks(session: AsyncSession, task_id: int) -> tuple[Related, Related]:
     """(blocked by, blocking) of one task, by id, in one statement (for ``show``)."""
-    found = [
+    return related_from(await rows(session, select_related(task_id)))
+
+
+def related_from(found: Iterable[Sequence[Any]]) -> tuple[Related, Related]:
+    """(blocked by, blocking) from rows of ``select_related``, in their order."""
+    links = [
         (blocking, BlockerLink(other, title, status == Status.PENDING.value))
-        for blocking, other, title, status in await rows(session, select_related(task_id))
+        for blocking, other, title, status in found
     ]
     return (
-        tuple(link for blocking, link in found if not blocking),
-        tuple(link for blocking, link in found if blocking),
+        tuple(link for blocking, link in links if not blocking),
+        tuple(link for blocking, link in links if blocking),
     )

@@ -18,9 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
 from taskcli.domain import Status, TaskView
-from taskcli.errors import Conflict
+from taskcli.errors import Conflict, TaskNotFound
 from taskcli.queries import task
-from taskcli.services._common import lock_tree, reopen_lineage, rows, utcnow
+from taskcli.services._common import dialect_name, lock_tree, reopen_lineage, rows, utcnow
 from taskcli.services.recurring import spawn_next
 from taskcli.services.targets import Selection, require_ids, selected_ids, views_by_id
 from taskcli.tables import interval
@@ -59,30 +59,44 @@ async def complete_tasks(
     task under one being completed.
     """
     await lock_tree(session)
-    await require_ids(session, ids)
     if recursive:
+        await require_ids(session, ids)
         targets: Any = select(queries.subtree_cte(ids).c.id)
     else:
         await _refuse_open_subtasks(session, ids)
         targets = list(ids)
+    changed = await _complete(session, targets)
+    spawned = await spawn_next(session, [task_id for task_id, rule in changed if rule is not None])
+    result = await _status_change(session, ids, {task_id for task_id, _ in changed})
+    return replace(result, spawned=await views_by_id(session, spawned)) if spawned else result
+
+
+async def _complete(session: AsyncSession, targets: Any) -> list[tuple[int, str | None]]:
+    """Mark the pending ones among ``targets`` done and stop their running intervals:
+    (id, recurrence rule) of each task completed.
+
+    A completed task is no longer worked on: its running interval stops now. On
+    PostgreSQL that is a CTE of the same statement (a statement is two round trips).
+    """
     now = utcnow()
-    changed = await rows(
-        session,
+    completing = (
         update(task)
         .where(task.c.id.in_(targets), task.c.status == Status.PENDING.value)
         .values(status=Status.DONE.value, completed_at=now, updated_at=now)
-        .returning(task.c.id, task.c.recur_rule),
+        .returning(task.c.id, task.c.recur_rule)
     )
-    completed = {task_id for task_id, _ in changed}
-    # A completed task is no longer worked on: its running interval stops now.
-    await session.exec(
+    stopping = (
         update(interval)
         .where(interval.c.task_id.in_(targets), interval.c.stopped_at.is_(None))
         .values(stopped_at=now)
     )
-    spawned = await spawn_next(session, [task_id for task_id, rule in changed if rule is not None])
-    result = await _status_change(session, ids, completed)
-    return replace(result, spawned=await views_by_id(session, spawned)) if spawned else result
+    postgresql = dialect_name(session) == "postgresql"
+    if postgresql:
+        completing = completing.add_cte(stopping.cte("stopped"))
+    changed = await rows(session, completing)
+    if not postgresql:
+        await session.exec(stopping)
+    return [(task_id, rule) for task_id, rule in changed]
 
 
 async def reopen_tasks(session: AsyncSession, *, ids: Sequence[int]) -> StatusChange:
@@ -103,9 +117,24 @@ async def _status_change(
 
 
 async def _refuse_open_subtasks(session: AsyncSession, ids: Sequence[int]) -> None:
-    """``Conflict`` naming the first task with a pending descendant this command leaves open."""
-    progress = await rows(session, queries.select_progress_for(queries.select_by_ids(ids)))
-    if all(int(total) == int(done) for _, done, total in progress):
+    """``TaskNotFound`` for the first missing id, else ``Conflict`` naming the first task
+    with a pending descendant this command leaves open.
+
+    Existence and progress are one statement (each statement is a round trip or two).
+    """
+    rollup = queries.select_progress_for(queries.select_by_ids(ids)).subquery("rollup")
+    root_id, done, total = rollup.c
+    statement = (
+        select(task.c.id, done, total)
+        .outerjoin(rollup, root_id == task.c.id)
+        .where(task.c.id.in_(list(ids)))
+    )
+    progress = await rows(session, statement)
+    present = {task_id for task_id, _, _ in progress}
+    for task_id in ids:
+        if task_id not in present:
+            raise TaskNotFound(task_id)
+    if all(int(below or 0) == int(closed or 0) for _, closed, below in progress):
         return  # the usual case: one aggregate query, no tree walk
     children, pending = await _pending_below(session, ids)
     named = set(ids)

@@ -91,9 +91,13 @@ async def time_spent(session: AsyncSession, task_id: int) -> TimeSpent:
         session,
         select(interval.c.started_at, interval.c.stopped_at).where(interval.c.task_id == task_id),
     )
-    now = utcnow()
-    since = next((start for start, stop in found if stop is None), None)
-    return TimeSpent(seconds=_seconds(found, None, now), running_since=since)
+    return spent_in(found)
+
+
+def spent_in(intervals: Sequence[tuple[datetime, datetime | None]]) -> TimeSpent:
+    """The time in a task's intervals (start, stop or None while it runs), up to now."""
+    since = next((start for start, stop in intervals if stop is None), None)
+    return TimeSpent(seconds=_seconds(intervals, None, utcnow()), running_since=since)
 
 
 async def time_report(session: AsyncSession, *, since: datetime | None, by: str) -> list[TimeRow]:

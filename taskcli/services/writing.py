@@ -6,16 +6,17 @@ This module is the write API: creating, editing and moving tasks live here;
 ``removal``, selections and the ids they resolve to in ``targets``.
 
 Write paths read and change rows with Core statements (``queries``' tables),
-inserts included: no write path builds an ORM object or loads a relationship.
+never ORM objects: no write path loads a relationship, so there is no graph
+for ``selectinload`` to load.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, null, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from taskcli import queries
@@ -24,11 +25,11 @@ from taskcli.errors import Conflict, TaskNotFound
 from taskcli.queries import tag, task, task_tag
 from taskcli.services._common import (
     check_room_below,
-    ensure_tags,
     lineage_cte,
+    link_tags,
     lock_tree,
     reopen_lineage,
-    require_task,
+    require_parent,
     rows,
     scalar,
     utcnow,
@@ -76,40 +77,52 @@ class Changed:
     reopened: list[TaskView] = field(default_factory=list)
 
 
+#: A new task's columns as INSERT ... RETURNING gives them: its links come after
+#: the INSERT, so ``blocked_by`` (a subquery on another table) is not asked for.
+_RETURNED = tuple(
+    null().label("blocked_by") if column.name == "blocked_by" else column
+    for column in queries.TASK_COLUMNS
+)
+
+
 async def create_task(session: AsyncSession, *, new: NewTask) -> Changed:
-    """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags."""
+    """Create one task (under ``new.parent_id`` if given, reopening it if done) with its tags.
+
+    The new task's view is the inserted row (``RETURNING``) with the tags just
+    linked; it has no subtasks yet, so nothing else is read back.
+    """
     parent_done = False
     if new.parent_id is not None:
         await lock_tree(session)
-        parent_done = (await require_task(session, new.parent_id)).status is Status.DONE
-        await check_room_below(session, new.parent_id, height=1)
+        parent_done = await require_parent(session, new.parent_id) == Status.DONE.value
     now = utcnow()
     # A Core insert into the same table: an ORM ``Task`` (pydantic validation,
     # unit of work, configuring every mapper on first use) made a warm ``add``
-    # cost 70 ms of CPU instead of 58, for the same single INSERT.
-    inserted = await session.exec(
-        insert(task).values(
-            title=new.title,
-            note=new.note,
-            status=Status.PENDING.value,
-            priority=int(new.priority),
-            due=new.due,
-            wait=new.wait,
-            scheduled=new.scheduled,
-            parent_id=new.parent_id,
-            created_at=now,
-            updated_at=now,
-            **recur_columns(new.recur, new.due),
-        )
+    # cost 70 ms of CPU instead of 58, for the same single INSERT. The new
+    # task's view comes back from RETURNING: no statement reads it again.
+    inserted = insert(task).values(
+        title=new.title,
+        note=new.note,
+        status=Status.PENDING.value,
+        priority=int(new.priority),
+        due=new.due,
+        wait=new.wait,
+        scheduled=new.scheduled,
+        parent_id=new.parent_id,
+        created_at=now,
+        updated_at=now,
+        **recur_columns(new.recur, new.due),
     )
-    task_id: int = inserted.inserted_primary_key[0]  # type: ignore[index]
-    await _add_tags(session, [task_id], new.tags)
-    await link_blockers(session, ids=[task_id], blocker_ids=new.blocked_by)
+    row = (await rows(session, inserted.returning(*_RETURNED)))[0]
+    await link_tags(session, [row.id], new.tags)
+    await link_blockers(session, ids=[row.id], blocker_ids=new.blocked_by)
     # A pending parent has no done ancestor (the invariant): only a done one costs a statement.
     reopened: list[int] = []
     if parent_done and new.parent_id is not None:
         reopened = await reopen_lineage(session, [new.parent_id])
-    return Changed([await require_task(session, task_id)], await views_by_id(session, reopened))
+    # Its blocked-by links were made after the INSERT returned it.
+    view = replace(queries.to_view(row, sorted(new.tags)), blocked_by=tuple(sorted(new.blocked_by)))
+    return Changed([view], await views_by_id(session, reopened))
 
 
 async def add_task(session: AsyncSession, *, new: NewTask) -> TaskView:
@@ -163,7 +176,7 @@ async def edit_tasks(
     for task_id in ids:
         if task_id not in found:
             raise TaskNotFound(task_id)
-    await _add_tags(session, ids, patch.add_tags)
+    await link_tags(session, ids, patch.add_tags)
     if patch.remove_tags:
         await session.exec(
             delete(task_tag).where(
@@ -231,26 +244,3 @@ async def _refuse_cycle(session: AsyncSession, ids: Sequence[int], parent_id: in
 async def move_task(session: AsyncSession, *, task_id: int, parent_id: int | None) -> TaskView:
     """Move one task; see ``move_tasks``."""
     return (await move_tasks(session, ids=[task_id], parent_id=parent_id)).tasks[0]
-
-
-async def _add_tags(session: AsyncSession, ids: Sequence[int], names: frozenset[str]) -> None:
-    if not names:
-        return
-    tag_ids = await ensure_tags(session, names)
-    existing = {
-        (task_id, tag_id)
-        for task_id, tag_id in await rows(
-            session,
-            select(task_tag.c.task_id, task_tag.c.tag_id).where(
-                task_tag.c.task_id.in_(list(ids)), task_tag.c.tag_id.in_(list(tag_ids.values()))
-            ),
-        )
-    }
-    new_links = [
-        {"task_id": task_id, "tag_id": tag_id}
-        for task_id in ids
-        for tag_id in tag_ids.values()
-        if (task_id, tag_id) not in existing
-    ]
-    if new_links:
-        await session.exec(task_tag.insert(), params=new_links)  # executemany: any count
