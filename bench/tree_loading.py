@@ -31,7 +31,7 @@ from taskcli.config import DatabaseUrl, parse_database_url
 from taskcli.db.engine import make_engine, session_scope
 from taskcli.domain import MAX_DEPTH
 from taskcli.models import Task
-from taskcli.render import TreeJsonWriter
+from taskcli.render_records import TreeJsonWriter
 from taskcli.services.reading import get_tree, stream_forest
 
 RUNS = 5

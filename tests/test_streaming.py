@@ -13,7 +13,7 @@ import pytest
 from support import Cli
 from taskhelpers import TASKCLI, Row, insert_tasks, run_shell
 
-from taskcli import queries, render
+from taskcli import queries, render, render_records
 from taskcli.config import parse_database_url
 from taskcli.db.engine import make_engine, session_scope
 from taskcli.services._common import load_views
@@ -91,8 +91,8 @@ def _export_before(url: str) -> str:
         )
         for view in views
     ]
-    footer = render.export_footer(len(records), source)
-    return render.export_header() + ",\n".join(records) + footer
+    footer = render_records.export_footer(len(records), source)
+    return render_records.export_header() + ",\n".join(records) + footer
 
 
 @pytest.fixture

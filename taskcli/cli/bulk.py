@@ -34,7 +34,7 @@ def read_titles(stream: BinaryIO) -> list[str]:
 
 def add_from_stdin(ctx: typer.Context, template: NewTask, *, quiet: bool) -> None:
     """Read every title first (nothing is written on a bad line), then add them all."""
-    from taskcli.cli.writing import report_reopened
+    from taskcli.cli.reporting import report_reopened
     from taskcli.services.writing import add_titles
 
     titles = read_titles(sys.stdin.buffer)

@@ -54,9 +54,9 @@ class JsonFormatter(Formatter):
     def task_records(
         self, found: Sequence[Sequence[Any]], tags: Mapping[int, Sequence[str]]
     ) -> None:
-        from taskcli import render
+        from taskcli import render_records
 
-        write(render.records_json(found, tags))
+        write(render_records.records_json(found, tags))
 
     def ranked(self, found: Sequence[RankedTask], *, now: datetime, explain: bool) -> None:
         from taskcli.render import to_json
@@ -74,9 +74,9 @@ class JsonFormatter(Formatter):
         import gc
         import sys
 
-        from taskcli import render
+        from taskcli import render_records
 
-        writer = render.TreeJsonWriter(sys.stdout.write)
+        writer = render_records.TreeJsonWriter(sys.stdout.write)
         # The forest's shape is 100,000s of small lists that live to the end:
         # the collector only rescans them (about 11% of the CPU at 100,000 tasks).
         gc.disable()

@@ -19,6 +19,7 @@ from taskcli.cli.context_scope import (
 )
 from taskcli.cli.filters import FilterOptions, filter_options
 from taskcli.cli.formats import formatter
+from taskcli.cli.formatter import Formatter
 from taskcli.cli.options import (
     ListFormat,
     TaskId,
@@ -29,6 +30,7 @@ from taskcli.cli.options import (
 from taskcli.domain import (
     LIST_COLUMNS,
     MAX_COUNT,
+    TaskFilter,
     WaitFilter,
     parse_columns,
     parse_sort,
@@ -98,8 +100,6 @@ def list_command(
     no_context: NoContext = False,
 ) -> None:
     """List tasks as a flat table (pending ones unless --status says otherwise)."""
-    from taskcli.services.reading import list_tasks
-
     settings = settings_of(ctx)
     chosen_columns = _columns(columns, format, settings.list_columns)
     task_filter = replace(
@@ -110,8 +110,16 @@ def list_command(
         limit=limit,
         waiting=_wait_filter(all_tasks=all_tasks, waiting=waiting),
     )
+    _print_list(ctx, task_filter, formatter(format), chosen_columns)
+
+
+def _print_list(
+    ctx: typer.Context, task_filter: TaskFilter, chosen: Formatter, columns: tuple[str, ...] | None
+) -> None:
+    """Run ``list``'s query in the shape its format prints: records for JSON, else views."""
+    from taskcli.services.reading import list_tasks
+
     now = datetime.now().astimezone()
-    chosen = formatter(format)
     if chosen.lists_records:
         from taskcli.services.listing import list_records
 
@@ -125,9 +133,9 @@ def list_command(
         task_filter=task_filter,
         now=now,
         detail=chosen.needs_views,
-        paths=chosen_columns is not None and "path" in chosen_columns,
+        paths=columns is not None and "path" in columns,
     )
-    chosen.task_list(views, now=now, columns=chosen_columns)
+    chosen.task_list(views, now=now, columns=columns)
 
 
 def _wait_filter(*, all_tasks: bool, waiting: bool) -> WaitFilter:

@@ -62,7 +62,7 @@ def export_command(
 def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
     """The header goes out with the first task (or after the query), never before the
     database has answered: a database failure leaves no half document behind."""
-    from taskcli import render
+    from taskcli import render_records
     from taskcli.services.transfer import export_tasks
 
     written = 0
@@ -70,9 +70,9 @@ def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
     def sink(view: object, external_id: str | None, annotations: Sequence[Annotation]) -> None:
         nonlocal written
         if written == 0:
-            write(render.export_header())
+            write(render_records.export_header())
         write(
-            render.export_record(
+            render_records.export_record(
                 view,  # type: ignore[arg-type]
                 external_id,
                 first=written == 0,
@@ -82,8 +82,8 @@ def _export(ctx: typer.Context, write: Callable[[str], None]) -> None:
         written += 1
 
     count, source = run(ctx, export_tasks, write=False, sink=sink)
-    header = render.export_header() if written == 0 else ""
-    write(header + render.export_footer(count, source))
+    header = render_records.export_header() if written == 0 else ""
+    write(header + render_records.export_footer(count, source))
 
 
 @app.command("import")

@@ -7,12 +7,11 @@ the questions asked first in ``confirmation``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from taskcli.cli._boundary import guarded, print_message
+from taskcli.cli._boundary import guarded
 from taskcli.cli._output import write
 from taskcli.cli._runtime import run
 from taskcli.cli.completion import complete_any_task_id
@@ -21,6 +20,7 @@ from taskcli.cli.context_scope import NoContext, context_in_force, context_tags
 from taskcli.cli.filters import FilterOptions, SomeTaskIds, Yes, filter_options
 from taskcli.cli.formats import formatter
 from taskcli.cli.options import DueOption, PriorityOption, TaskIds, TextFormat, TextFormatOption
+from taskcli.cli.reporting import report_removal, report_reopened, report_status_change
 from taskcli.cli.selection import select_ids, selection_of
 from taskcli.cli.task_fields import (
     BlockedBy,
@@ -45,11 +45,11 @@ from taskcli.cli.task_fields import (
     task_patch,
     with_dates,
 )
-from taskcli.domain import Removal, TaskView, validate_task_id
+from taskcli.domain import NewTask, validate_task_id
 from taskcli.errors import UsageError
 
 if TYPE_CHECKING:
-    from taskcli.services.status import StatusChange
+    pass
 
 # Merged into the main application by ``taskcli.cli`` (``add_typer``).
 app = typer.Typer(rich_markup_mode=None)
@@ -104,9 +104,6 @@ def add_command(
     """Create a task: prints 'Created task 7: Title' (-q: just the id)."""
     from taskcli.services.writing import create_task
 
-    bulk = title == ["-"]
-    if bulk and format is TextFormat.JSON:
-        raise UsageError("--format json is not available with '-'; use -q to get the new ids")
     tag = context_tags(tag, context_in_force(no_context))
     if until is not None and recur is None:
         raise UsageError("--until needs --recur RULE")
@@ -121,15 +118,9 @@ def add_command(
         blocked_by=blocked_by,
         recur=repeat,
     )
-    if bulk and new.blocked_by:
-        raise UsageError("--blocked-by is not available with '-'; use edit --blocked-by after")
     new = with_dates(new, wait=wait, scheduled=scheduled)
-    if bulk:
-        from taskcli.cli.bulk import add_from_stdin
-
-        if new.recur is not None:
-            raise UsageError("--recur is not available with '-'")
-        add_from_stdin(ctx, new, quiet=quiet)
+    if title == ["-"]:
+        _add_many(ctx, new, quiet=quiet, format=format)
         return
     changed = run(ctx, create_task, write=True, new=new)
     if quiet:
@@ -137,6 +128,19 @@ def add_command(
     else:
         formatter(format).changes("Created", changed.tasks)
     report_reopened(changed.reopened)
+
+
+def _add_many(ctx: typer.Context, template: NewTask, *, quiet: bool, format: TextFormat) -> None:
+    """``add -``: one task per line of stdin, each with the template's other fields."""
+    from taskcli.cli.bulk import add_from_stdin
+
+    if format is TextFormat.JSON:
+        raise UsageError("--format json is not available with '-'; use -q to get the new ids")
+    if template.blocked_by:
+        raise UsageError("--blocked-by is not available with '-'; use edit --blocked-by after")
+    if template.recur is not None:
+        raise UsageError("--recur is not available with '-'")
+    add_from_stdin(ctx, template, quiet=quiet)
 
 
 @app.command("done")
@@ -289,41 +293,3 @@ def rm_command(
     )
     report_removal(removal)
     report_nothing_selected(agreed, removal.tasks)
-
-
-def report_status_change(
-    verb: str, result: StatusChange, *, format: TextFormat, already: str
-) -> None:
-    """Text lists the tasks changed (as ``log`` counts them); JSON the named ones too.
-
-    A named task that was already done (or pending) is said on stderr: stdout
-    never claims a change the journal did not record.
-    """
-    if format is TextFormat.JSON:
-        formatter(format).changes(verb, result.views)
-    else:
-        formatter(format).changes(verb, result.changed())
-        if result.spawned:
-            formatter(format).changes("Next", result.spawned)
-    for task_id in sorted(result.unchanged):
-        print_message(f"Task {task_id} was already {already}.")
-
-
-def report_removal(removal: Removal) -> None:
-    """A line per task deleted, then how many subtasks went with them."""
-    from taskcli.layout import change_line
-
-    lines = [change_line("Deleted", view) for view in removal.tasks]
-    if removal.descendants:
-        count = removal.descendants
-        lines.append(f"... and {count} subtask{'s' if count != 1 else ''}")
-    lines += [change_line("Next", view) for view in removal.spawned]
-    write("".join(f"{line}\n" for line in lines))
-
-
-def report_reopened(views: Sequence[TaskView]) -> None:
-    """Done ancestors a command reopened (a done task never holds pending work): a message."""
-    from taskcli.layout import change_line
-
-    for view in views:
-        print_message(change_line("Reopened", view))

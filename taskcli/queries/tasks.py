@@ -131,41 +131,24 @@ def views_from_stored(
     statuses, priorities = _STATUSES, _PRIORITIES
     return [
         TaskView(
-            id=task_id,
-            title=title,
-            note=note,
-            status=statuses[status],
-            priority=priorities[priority],
-            due=instant[due],
-            tags=tuple(sorted(tags[task_id])) if task_id in tags else (),
-            parent_id=parent_id,
-            created_at=instant[created],  # type: ignore[arg-type]  # NOT NULL columns
-            updated_at=instant[updated],  # type: ignore[arg-type]
-            completed_at=instant[completed],
-            wait=instant[wait],
-            scheduled=instant[scheduled],
-            blocked_by=parse_ids(blocked_by),
-            progress=progress.get(task_id),
+            id=row[0],
+            title=row[1],
+            note=row[2],
+            status=statuses[row[3]],
+            priority=priorities[row[4]],
+            due=instant[row[5]],
+            tags=tuple(sorted(tags[row[0]])) if row[0] in tags else (),
+            parent_id=row[6],
+            created_at=instant[row[7]],  # type: ignore[arg-type]  # NOT NULL columns
+            updated_at=instant[row[8]],  # type: ignore[arg-type]
+            completed_at=instant[row[9]],
+            wait=instant[row[10]],
+            scheduled=instant[row[11]],
+            blocked_by=parse_ids(row[12]),
+            progress=progress.get(row[0]),
             recur=None
-            if recur_rule is None
-            else Recurrence(recur_rule, recur_from or "due", instant[recur_until]),
+            if row[13] is None
+            else Recurrence(row[13], row[14] or "due", instant[row[15]]),
         )
-        for (
-            task_id,
-            title,
-            note,
-            status,
-            priority,
-            due,
-            parent_id,
-            created,
-            updated,
-            completed,
-            wait,
-            scheduled,
-            blocked_by,
-            recur_rule,
-            recur_from,
-            recur_until,
-        ) in found
+        for row in found
     ]

@@ -103,6 +103,7 @@ PRELOADED = (
     "taskcli.render",
     "taskcli.render_journal",
     "taskcli.render_next",
+    "taskcli.render_records",
     "taskcli.render_rich",
     "taskcli.render_time",
     "taskcli.services.annotations",
