@@ -58,7 +58,7 @@ def test_json_key_order_everywhere(cli: Cli) -> None:
     cli.ok("edit", str(paint), "--blocked-by", str(buy))
     shown = _show(cli, paint)
     assert list(shown)[: len(TASK_KEY_ORDER)] == list(TASK_KEY_ORDER)
-    assert list(TASK_KEY_ORDER)[-2:] == ["completed_at", "blocked_by"]
+    assert list(TASK_KEY_ORDER)[-3:] == ["scheduled", "blocked_by", "recur"]  # 0.4.0
     assert shown["blocked_by"] == [buy]
     assert (shown["blocked"], shown["blocking"]) == (True, [])
     assert _show(cli, buy)["blocking"] == [paint]
@@ -270,7 +270,7 @@ def test_export_import_round_trip(cli: Cli, tmp_path: Path) -> None:
     by_id = {t["id"]: t for t in exported["tasks"]}
     assert by_id[paint]["blocked_by"] == [buy, ladder]
     keys = list(by_id[paint])
-    assert keys[keys.index("completed_at") + 1] == "blocked_by"
+    assert keys[: len(TASK_KEY_ORDER)] == list(TASK_KEY_ORDER)
     other = Cli(url=f"sqlite:///{tmp_path / 'other.db'}", env={})
     path = tmp_path / "export.json"
     path.write_text(json.dumps(exported))

@@ -45,7 +45,7 @@ def test_add_stores_the_rule_and_json_shows_it_after_completed_at(cli: Cli) -> N
     cli.ok("add", "Rent", "--due", "2027-01-31", "--recur", "Monthly", "--until", "2027-12-31")
     cli.ok("add", "Plain")
     rent, plain = _tasks(cli, "--sort", "id")
-    assert list(rent)[-2:] == ["completed_at", "recur"]
+    assert list(rent)[-5:] == ["completed_at", "wait", "scheduled", "blocked_by", "recur"]
     assert rent["recur"]["rule"] == "monthly"
     assert rent["recur"]["from"] == "due"
     assert rent["recur"]["until"].startswith("2027-12-31T")
