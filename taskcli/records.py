@@ -53,6 +53,8 @@ class ImportRecord:
     annotations: tuple[Annotation, ...] | None = None
     # Keys of the records this one is blocked by (0.4.0); None: the file says nothing.
     blocked_by: tuple[str, ...] | None = None
+    # Started and not stopped since (Taskwarrior's ``start``): a running interval from then.
+    started_at: datetime | None = None
     # A recurring series' rule (0.4.0) and, for a fixed schedule, its anchor (first due).
     recur: Recurrence | None = None
     recur_anchor: datetime | None = None

@@ -182,6 +182,7 @@ def _record(
         external_id=bounded_identifier(f"taskwarrior:{uuid}", MAX_EXTERNAL_ID_LENGTH),
         annotations=annotations,
         blocked_by=tuple(key for key in blocked_by if key != f"taskwarrior:{uuid}"),
+        started_at=None if done else _instant(item.get("start"), "start"),
     )
 
 

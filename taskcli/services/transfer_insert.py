@@ -23,6 +23,7 @@ from taskcli.records import ImportRecord, ImportReport
 from taskcli.services._common import dialect_name, ensure_tags, scalar, utcnow
 from taskcli.services.transfer_annotations import import_annotations
 from taskcli.services.transfer_match import Matching
+from taskcli.tables import interval
 
 
 async def insert_new_records(
@@ -61,10 +62,18 @@ async def insert_new_records(
             {known[r.key]: r.annotations for r in level if r.annotations},
             replace=False,
         )
+        await _start_running(session, [(known[r.key], r.started_at) for r in level if r.started_at])
     if keep_ids and dialect_name(session) == "postgresql":
         await session.exec(  # type: ignore[call-overload]
             text("SELECT setval(pg_get_serial_sequence('task', 'id'), (SELECT max(id) FROM task))")
         )
+
+
+async def _start_running(session: AsyncSession, started: list[tuple[int, datetime]]) -> None:
+    """A running interval for each new task that arrives started (Taskwarrior's ``start``)."""
+    if started:
+        rows = [{"task_id": task_id, "started_at": when} for task_id, when in started]
+        await session.exec(insert(interval), params=rows)
 
 
 def _row(
