@@ -28,7 +28,7 @@ from taskcli.tables import interval
 
 def actionable_conditions(now: datetime) -> list[ColumnElement[bool]]:
     """Pending, with no pending subtask and no pending blocker, not waiting and its
-    scheduled date (the earliest start) reached: the leaves of the pending tree.
+    scheduled date (the earliest start) reached or started: the leaves of the pending tree.
 
     The subtask test says ``status <> 'done'`` (the same rows: a status is
     pending or done), which SQLite cannot look up in the status index:
@@ -42,10 +42,16 @@ def actionable_conditions(now: datetime) -> list[ColumnElement[bool]]:
         ~exists().where(child.c.parent_id == task.c.id, child.c.status != Status.DONE.value),
         not_blocked(),
         not_waiting(now),
-        or_(task.c.scheduled.is_(None), task.c.scheduled <= now),
+        # A task already started is under way, whatever its scheduled date said.
+        or_(task.c.scheduled.is_(None), task.c.scheduled <= now, _running()),
     ]
     return conditions
 
+
+
+def _running() -> ColumnElement[bool]:
+    """The task has a running interval (it is started)."""
+    return exists().where(interval.c.task_id == task.c.id, interval.c.stopped_at.is_(None))
 
 class epoch(FunctionElement[float]):
     """Seconds since 1970 (UTC) of a stored instant, as a float, on either backend."""
@@ -94,7 +100,7 @@ def select_urgency_inputs(task_filter: TaskFilter, *, now: datetime) -> Select[A
     ``due`` and ``priority`` are inherited when the task has none; times are epoch seconds.
     """
     inherited = inherited_cte()
-    running = exists().where(interval.c.task_id == task.c.id, interval.c.stopped_at.is_(None))
+    running = _running()
     plain = replace(task_filter, limit=None)
     return (
         select_list(plain, now=now)
