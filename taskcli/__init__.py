@@ -1,3 +1,3 @@
 """taskcli: a command-line task manager with subtask trees."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

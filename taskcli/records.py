@@ -151,13 +151,10 @@ def _native_records(tasks: list[Any]) -> Iterator[ImportRecord]:
 def _native_record(item: Any) -> ImportRecord:
     if not isinstance(item, Mapping):
         raise UsageError("must be an object")
-    task_id = item.get("id")
-    if not isinstance(task_id, int) or isinstance(task_id, bool):
-        raise UsageError("id must be an integer")
-    validate_task_id(task_id)
+    task_id = validate_task_id(_integer(item.get("id"), "id"))
     parent_id = item.get("parent_id")
-    if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool)):
-        raise UsageError("parent_id must be an integer or null")
+    if parent_id is not None:
+        _integer(parent_id, "parent_id", " or null")
     title = item.get("title")
     if not isinstance(title, str):
         raise UsageError("title must be a string")
@@ -167,11 +164,7 @@ def _native_record(item: Any) -> ImportRecord:
     tags = item.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
         raise UsageError("tags must be a list of strings")
-    external_id = item.get("external_id")
-    if external_id is not None:
-        if not isinstance(external_id, str):
-            raise UsageError("external_id must be a string or null")
-        validate_external_id(external_id)
+    external_id = _external_id(item.get("external_id"))
     return ImportRecord(
         key=str(task_id),
         parent_key=str(parent_id) if parent_id is not None else None,
@@ -192,6 +185,21 @@ def _native_record(item: Any) -> ImportRecord:
         blocked_by=_blocked_by(item.get("blocked_by"), task_id),
         **_recurrence(item.get("recur"), parse_instant(item.get("due"), "due")),
     )
+
+
+def _integer(value: Any, what: str, or_else: str = "") -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise UsageError(f"{what} must be an integer{or_else}")
+    return value
+
+
+def _external_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UsageError("external_id must be a string or null")
+    validate_external_id(value)
+    return value
 
 
 def _blocked_by(value: Any, task_id: int) -> tuple[str, ...] | None:

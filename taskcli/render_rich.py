@@ -75,12 +75,26 @@ def _wait_and_scheduled(view: TaskView, now: datetime) -> list[tuple[str, str]]:
 def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
     """``show``: every field, the ancestor path, the annotations (numbered, dated) and the
     direct subtasks (one line each)."""
-    view = detail.task
     now = datetime.now(UTC)
-    due = format_due(view.due) or "-"
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
+    for name, value in _detail_fields(detail, now):
+        grid.add_row(name, Text(value))
+    parts: list[RenderableType] = [grid]
+    if detail.annotations:
+        parts.append(Text("\nAnnotations", style="bold"))
+        parts.append(_annotations(detail))
+    if detail.subtasks:
+        parts.append(Text("\nSubtasks", style="bold"))
+        parts.append(_Labels(detail.subtasks, now=now))
+    return Group(*parts)
+
+
+def _detail_fields(detail: TaskDetail, now: datetime) -> list[tuple[str, str]]:
+    """``show``'s (name, value) rows: the fixed ones, then those the task has."""
+    view = detail.task
+    due = format_due(view.due) or "-"
     path = " \u203a ".join(terminal_safe(a.title) for a in detail.ancestors) or "(top level)"
     fields: list[tuple[str, str]] = [
         ("ID", str(view.id)),
@@ -107,16 +121,7 @@ def task_detail(detail: TaskDetail, style: Styler) -> RenderableType:
         fields.append(("Blocking", _links(detail.blocking)))
     if view.note:
         fields.append(("Note", terminal_safe(view.note, keep_newlines=True)))
-    for name, value in fields:
-        grid.add_row(name, Text(value))
-    parts: list[RenderableType] = [grid]
-    if detail.annotations:
-        parts.append(Text("\nAnnotations", style="bold"))
-        parts.append(_annotations(detail))
-    if detail.subtasks:
-        parts.append(Text("\nSubtasks", style="bold"))
-        parts.append(_Labels(detail.subtasks, now=now))
-    return Group(*parts)
+    return fields
 
 
 def _blocked(detail: TaskDetail) -> bool:

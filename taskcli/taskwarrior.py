@@ -45,14 +45,7 @@ def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]
     kept as note lines (those on a task the file does not import); the others are
     blocked-by links (0.4.0)."""
     items = _items(text)
-    titles = {
-        item.get("uuid"): item.get("description", "") for item in items if isinstance(item, Mapping)
-    }
-    imported = {
-        item.get("uuid")
-        for item in items
-        if isinstance(item, Mapping) and item.get("status", "pending") not in _SKIPPED
-    }
+    titles, imported = _titles_and_imported(items)
     records: dict[str, ImportRecord] = {}
     skipped: Counter[str] = Counter()
     dependencies = 0
@@ -82,6 +75,15 @@ def parse_taskwarrior(text: str) -> tuple[list[ImportRecord], Counter[str], int]
             raise UsageError(f"Taskwarrior task {number}: {error}") from None
         records[record.key] = record
     return list(records.values()), skipped, dependencies
+
+
+def _titles_and_imported(items: list[Any]) -> tuple[dict[Any, Any], set[Any]]:
+    """Every uuid's title, and the uuids the import keeps (not deleted): what a dependency
+    can name and whether it becomes a link."""
+    tasks = [item for item in items if isinstance(item, Mapping)]
+    titles = {item.get("uuid"): item.get("description", "") for item in tasks}
+    imported = {item.get("uuid") for item in tasks if item.get("status", "pending") not in _SKIPPED}
+    return titles, imported
 
 
 def _with_series(plan: SeriesPlan, item: Mapping[str, Any], record: ImportRecord) -> ImportRecord:
@@ -144,11 +146,7 @@ def _record(
     titles: Mapping[Any, Any],
     imported: set[Any],
 ) -> ImportRecord:
-    uuid = item.get("uuid")
-    if not isinstance(uuid, str) or not uuid:
-        raise UsageError("uuid is missing")
-    if not uuid.isprintable():
-        raise UsageError("uuid must be printable text")
+    uuid = _uuid(item.get("uuid"))
     if status not in ("pending", "waiting", "completed"):
         raise UsageError(f"unknown status {status!r}")
     done = status == "completed"
@@ -162,16 +160,13 @@ def _record(
     tags = item.get("tags") or []
     if not isinstance(tags, list):
         raise UsageError("tags must be a list")
-    priority = item.get("priority")
     return ImportRecord(
         key=f"taskwarrior:{uuid}",
         parent_key=parent_key,
         title=_title(item.get("description")),
         note=validate_note("\n".join(note_lines)) if note_lines else None,
         status=Status.DONE if done else Status.PENDING,
-        priority=_PRIORITIES.get(priority, Priority.NONE)
-        if isinstance(priority, str)
-        else Priority.NONE,
+        priority=_priority(item.get("priority")),
         due=_instant(item.get("due"), "due"),
         tags=frozenset(tag for tag in map(_tag, tags) if tag),
         created_at=_instant(item.get("entry"), "entry"),
@@ -184,6 +179,19 @@ def _record(
         blocked_by=tuple(key for key in blocked_by if key != f"taskwarrior:{uuid}"),
         started_at=None if done else _instant(item.get("start"), "start"),
     )
+
+
+def _uuid(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise UsageError("uuid is missing")
+    if not value.isprintable():
+        raise UsageError("uuid must be printable text")
+    return value
+
+
+def _priority(value: Any) -> Priority:
+    """H, M and L; anything else (none, or a user-defined value) is no priority."""
+    return _PRIORITIES.get(value, Priority.NONE) if isinstance(value, str) else Priority.NONE
 
 
 def _annotations(value: Any) -> tuple[tuple[Annotation, ...], list[str]]:

@@ -48,10 +48,10 @@ def actionable_conditions(now: datetime) -> list[ColumnElement[bool]]:
     return conditions
 
 
-
 def _running() -> ColumnElement[bool]:
     """The task has a running interval (it is started)."""
     return exists().where(interval.c.task_id == task.c.id, interval.c.stopped_at.is_(None))
+
 
 class epoch(FunctionElement[float]):
     """Seconds since 1970 (UTC) of a stored instant, as a float, on either backend."""
