@@ -29,6 +29,7 @@ from taskcli.db.journal_triggers import (
     drop_journal_triggers,
     recreate_journal_triggers,
 )
+from taskcli.db.note_lines import with_lines, write_notes
 from taskcli.tables import UTCDateTime
 
 revision: str = "0007"
@@ -73,22 +74,15 @@ def _fold_into_notes() -> None:
             sa.or_(_task.c.wait.is_not(None), _task.c.scheduled.is_not(None))
         )
     )
-    updates = []
+    notes: dict[int, str | None] = {}
     for task_id, note, wait, scheduled in found:
         lines = [
             f"{name} {value.isoformat()}"
             for name, value in zip(FIELDS, (wait, scheduled), strict=True)
             if value is not None
         ]
-        kept = "\n\n".join(filter(None, (note, "\n".join(lines))))
-        updates.append({"b_id": task_id, "b_note": kept})
-    if updates:
-        bind.execute(
-            _task.update()
-            .where(_task.c.id == sa.bindparam("b_id"))
-            .values(note=sa.bindparam("b_note")),
-            updates,
-        )
+        notes[task_id] = with_lines(note, lines)
+    write_notes(bind, notes)
 
 
 def _forget_in_journal() -> None:

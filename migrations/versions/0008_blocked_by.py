@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from taskcli.db.journal_triggers import recreate_journal_triggers
+from taskcli.db.note_lines import append_note_lines
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -78,24 +79,7 @@ def _fold_into_notes() -> None:
     lines: dict[int, list[str]] = {}
     for task_id, blocker in found:
         lines.setdefault(task_id, []).append(f"blocked by task {blocker}")
-    if not lines:
-        return
-    notes = dict(
-        bind.execute(sa.select(_task.c.id, _task.c.note).where(_task.c.id.in_(lines))).all()
-    )
-    updates = [
-        {
-            "b_id": task_id,
-            "b_note": "\n\n".join(filter(None, (notes.get(task_id), "\n".join(added)))),
-        }
-        for task_id, added in lines.items()
-    ]
-    bind.execute(
-        _task.update()
-        .where(_task.c.id == sa.bindparam("b_id"))
-        .values(note=sa.bindparam("b_note")),
-        updates,
-    )
+    append_note_lines(bind, lines)
 
 
 def _unfold_notes() -> None:

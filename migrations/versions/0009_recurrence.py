@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from taskcli.db.journal_triggers import recreate_journal_triggers
+from taskcli.db.note_lines import with_lines, write_notes
 from taskcli.tables import UTCDateTime
 
 revision: str = "0009"
@@ -77,20 +78,14 @@ def _fold_into_notes() -> None:
             _task.c.recur_rule.is_not(None)
         )
     )
-    updates = []
+    notes: dict[int, str | None] = {}
     for task_id, note, rule, start, until, anchor, series in found:
         line = (
             f"recurs {rule} from {start} until {_text(until)} anchor {_text(anchor)}"
             f" series {NONE if series is None else series}"
         )
-        updates.append({"b_id": task_id, "b_note": "\n\n".join(filter(None, (note, line)))})
-    if updates:
-        bind.execute(
-            _task.update()
-            .where(_task.c.id == sa.bindparam("b_id"))
-            .values(note=sa.bindparam("b_note")),
-            updates,
-        )
+        notes[task_id] = with_lines(note, [line])
+    write_notes(bind, notes)
 
 
 def _unfold_notes() -> None:
