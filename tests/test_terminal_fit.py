@@ -134,7 +134,7 @@ def test_counts_agree_with_their_nouns(cli: Cli) -> None:
 def test_help_lists_everyday_commands_first(cli: Cli) -> None:
     listed = cli.ok("--help").stdout.split("Commands:\n")[1]
     names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
-    everyday = ["add", "list", "tree", "show", "done", "undone", "edit", "move", "rm"]
+    everyday = ["add", "list", "next", "tree", "show", "done", "undone", "edit", "move", "rm"]
     assert names[: len(everyday) + 4] == [*everyday, "undo", "redo", "log", "history"]
 
 
