@@ -204,3 +204,15 @@ def blank_db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 def cli(db_url: str) -> Cli:
     """The real CLI against this test's database."""
     return Cli(url=db_url, env={})
+
+
+@pytest.fixture
+def other(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Cli:
+    """A second empty database of the same backend, at head."""
+    from taskcli.db.migrate import upgrade
+
+    if backend == "sqlite":
+        return Cli(url=f"sqlite:///{tmp_path / 'other.db'}", env={})
+    url: str = request.getfixturevalue("pg_database_factory")()
+    upgrade(Settings(database=parse_database_url(url)))
+    return Cli(url=url, env={})

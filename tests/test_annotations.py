@@ -31,16 +31,6 @@ def _texts(cli: Cli, task_id: str = "1") -> list[str]:
     return [each["text"] for each in _annotations(cli, task_id)]
 
 
-@pytest.fixture
-def other(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Cli:
-    """A second empty database of the same backend, at head."""
-    if backend == "sqlite":
-        return Cli(url=f"sqlite:///{tmp_path / 'other.db'}", env={})
-    url: str = request.getfixturevalue("pg_database_factory")()
-    upgrade(Settings(database=parse_database_url(url)))
-    return Cli(url=url, env={})
-
-
 # --- annotate, denotate, show ------------------------------------------------------
 
 

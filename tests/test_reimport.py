@@ -23,16 +23,6 @@ from taskcli.db.migrate import upgrade
 TASK_TABLES = ("task", "tag", "task_tag")
 
 
-@pytest.fixture
-def other(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Cli:
-    """A second empty database of the same backend, at head."""
-    if backend == "sqlite":
-        return Cli(url=f"sqlite:///{tmp_path / 'other.db'}", env={})
-    url: str = request.getfixturevalue("pg_database_factory")()
-    upgrade(Settings(database=parse_database_url(url)))
-    return Cli(url=url, env={})
-
-
 def _tree(cli: Cli) -> None:
     cli.ok("add", "Garden", "-t", "home", "-P", "high", "-n", "spring")
     cli.ok("add", "Mow", "-p", "1", "--due", "2026-12-04")

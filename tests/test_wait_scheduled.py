@@ -53,16 +53,6 @@ def _tree_text_ids(cli: Cli, *args: str) -> list[int]:
     return [int(line.split("○ ", 1)[1].split()[0]) for line in lines if "○ " in line]
 
 
-@pytest.fixture
-def other(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Cli:
-    """A second empty database of the same backend, at head."""
-    if backend == "sqlite":
-        return Cli(url=f"sqlite:///{tmp_path / 'other.db'}", env={})
-    url: str = request.getfixturevalue("pg_database_factory")()
-    upgrade(Settings(database=parse_database_url(url)))
-    return Cli(url=url, env={})
-
-
 # --- add, show, JSON -----------------------------------------------------------------
 
 
