@@ -43,9 +43,13 @@ def tags_text(view: TaskView) -> str:
     return " ".join(terminal_safe(tag) for tag in view.tags)
 
 
+#: Between the titles of a task's path (U+203A): ``show``, ``list --columns path``, ``next``.
+PATH_SEPARATOR = " \u203a "
+
+
 def path_text(view: TaskView) -> str:
-    """The ancestor titles, root first, joined by U+203A as in ``show`` (empty at the top)."""
-    return " \u203a ".join(terminal_safe(title) for title in view.path or ())
+    """The ancestor titles, root first, joined as in ``show`` (empty at the top)."""
+    return PATH_SEPARATOR.join(terminal_safe(title) for title in view.path or ())
 
 
 # Priority as a letter, so it reads without colour (NO_COLOR, pipes) and stays narrow.

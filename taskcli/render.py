@@ -140,12 +140,20 @@ def tasks_csv(views: Iterable[TaskView]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(JSON_KEYS)
     for view in views:
-        record = task_object(view)
-        record["tags"] = ",".join(record["tags"])
-        record["blocked_by"] = ",".join(map(str, record["blocked_by"]))
-        record["recur"] = _recur_csv(record["recur"])
-        writer.writerow("" if record[key] is None else record[key] for key in JSON_KEYS)
+        writer.writerow(csv_cells(task_object(view), JSON_KEYS))
     return buffer.getvalue()
+
+
+def csv_cells(record: dict[str, Any], keys: Sequence[str]) -> list[Any]:
+    """A task object's ``keys`` as CSV cells: lists joined by ``,``, ``recur`` as text, null
+    as empty (``list -f csv`` and ``next -f csv`` alike)."""
+    cells = {
+        **record,
+        "tags": ",".join(record["tags"]),
+        "blocked_by": ",".join(map(str, record["blocked_by"])),
+        "recur": _recur_csv(record["recur"]),
+    }
+    return ["" if cells[key] is None else cells[key] for key in keys]
 
 
 def _recur_csv(recur: dict[str, Any] | None) -> str | None:

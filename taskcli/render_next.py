@@ -14,12 +14,18 @@ from typing import Any
 
 from taskcli.domain import Priority
 from taskcli.fitting import Step
-from taskcli.layout import OVERDUE_MARK, PRIORITY_LETTERS, aligned, format_due, tags_text
-from taskcli.render import JSON_KEYS, task_object
+from taskcli.layout import (
+    OVERDUE_MARK,
+    PATH_SEPARATOR,
+    PRIORITY_LETTERS,
+    aligned,
+    format_due,
+    tags_text,
+)
+from taskcli.render import JSON_KEYS, csv_cells, task_object
 from taskcli.textsafe import terminal_safe
 from taskcli.urgency import TERMS, RankedTask
 
-PATH_SEPARATOR = " \u203a "  # as ``show`` and ``list --columns path`` join titles
 # ``--explain``'s column per term, in ``TERMS`` order.
 TERM_HEADERS = ("Due", "Overdue", "Pri", "Age", "Active", "Tags")
 
@@ -46,12 +52,11 @@ def next_csv(found: Sequence[RankedTask], *, explain: bool) -> str:
     writer.writerow(header)
     for ranked in found:
         record = next_object(ranked, explain=explain)
-        record["tags"] = ",".join(record["tags"])
         record["path"] = PATH_SEPARATOR.join(record["path"])
         record.update(
             {f"urgency_{name}": value for name, value in zip(TERMS, ranked.terms, strict=True)}
         )
-        writer.writerow("" if record[key] is None else record[key] for key in header)
+        writer.writerow(csv_cells(record, header))
     return buffer.getvalue()
 
 

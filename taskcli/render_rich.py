@@ -24,6 +24,7 @@ from rich.text import Text
 from taskcli.domain import BlockerLink, Recurrence, Status, TaskDetail, TaskView, TreeNode
 from taskcli.instants import to_local
 from taskcli.layout import (
+    PATH_SEPARATOR,
     Styler,
     format_due,
     local_time,
@@ -95,7 +96,7 @@ def _detail_fields(detail: TaskDetail, now: datetime) -> list[tuple[str, str]]:
     """``show``'s (name, value) rows: the fixed ones, then those the task has."""
     view = detail.task
     due = format_due(view.due) or "-"
-    path = " \u203a ".join(terminal_safe(a.title) for a in detail.ancestors) or "(top level)"
+    path = PATH_SEPARATOR.join(terminal_safe(a.title) for a in detail.ancestors) or "(top level)"
     fields: list[tuple[str, str]] = [
         ("ID", str(view.id)),
         ("Title", terminal_safe(view.title)),

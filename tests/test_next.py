@@ -7,6 +7,8 @@ default coefficients; times a test depends on are written with fixed instants.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -264,3 +266,16 @@ def test_statement_count_does_not_depend_on_task_count(
             assert cli.ok("next", "-f", "json").stdout.strip() != "[]"
         counts.append(len(statements))
     assert counts == [EXPECTED[backend]] * 2
+
+
+def test_csv_cells_are_those_of_list(cli: Cli) -> None:
+    """``next -f csv`` writes a task's cells as ``list -f csv`` does (ids joined, rules as text)."""
+    blocker = _add(cli, "Blocker")
+    task_id = _add(cli, "Rent", "--blocked-by", str(blocker), "--due", "2027-01-31")
+    cli.ok("edit", str(task_id), "--recur", "monthly")
+    cli.ok("done", str(blocker))
+    listed = list(csv.reader(io.StringIO(cli.ok("list", "-f", "csv").stdout)))
+    ranked = list(csv.reader(io.StringIO(cli.ok("next", "-f", "csv").stdout)))
+    assert ranked[1][: len(listed[0])] == listed[1]
+    assert ranked[1][listed[0].index("blocked_by")] == str(blocker)
+    assert ranked[1][listed[0].index("recur")] == "monthly"
