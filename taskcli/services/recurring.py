@@ -50,6 +50,11 @@ def recur_columns(recur: Recurrence | None, due: datetime | None) -> dict[str, A
         return {}
     if recur.start == FROM_DUE and due is None:
         raise UsageError(NEEDS_DUE)
+    return _rule_columns(recur, due)
+
+
+def _rule_columns(recur: Recurrence, due: Any) -> dict[str, Any]:
+    """A rule's columns; a fixed schedule is anchored at ``due`` (a value or the column)."""
     return {
         "recur_rule": recur.rule,
         "recur_from": recur.start,
@@ -66,13 +71,7 @@ def patch_columns(patch: TaskPatch) -> dict[str, Any]:
     if patch.recur is None:
         values = dict.fromkeys(("recur_rule", "recur_from", "recur_until", "recur_anchor"))
     elif isinstance(patch.recur, Recurrence):
-        fixed = patch.recur.start == FROM_DUE
-        values = {
-            "recur_rule": patch.recur.rule,
-            "recur_from": patch.recur.start,
-            "recur_until": patch.recur.until,
-            "recur_anchor": due if fixed else None,
-        }
+        values = _rule_columns(patch.recur, due)
     elif isinstance(patch.due, datetime):
         values["recur_anchor"] = case((task.c.recur_from == FROM_DUE, _instant(patch.due)))
     elif patch.due is None:
